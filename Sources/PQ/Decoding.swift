@@ -1,0 +1,171 @@
+import Foundation
+
+/// A Swift type that can be read from a column in PostgreSQL's text output format.
+public protocol PQDecodable: Sendable {
+    /// `bytes` is nil for SQL NULL.
+    static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> Self
+}
+
+enum PQDecodingFailure: Error {
+    case unexpectedNull
+    case invalid(String)
+}
+
+extension PQDecodable {
+    fileprivate static func text(_ bytes: UnsafeRawBufferPointer?) throws -> String {
+        guard let bytes else { throw PQDecodingFailure.unexpectedNull }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension String: PQDecodable {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> String { try text(bytes) }
+}
+
+private func parseInteger<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer?, _ name: String) throws -> T {
+    guard let bytes else { throw PQDecodingFailure.unexpectedNull }
+    var value: T = 0
+    var negative = false
+    var sawDigit = false
+    for (offset, byte) in bytes.enumerated() {
+        if offset == 0, byte == UInt8(ascii: "-") { negative = true; continue }
+        guard byte >= 48, byte <= 57 else { throw PQDecodingFailure.invalid(name) }
+        let (m, o1) = value.multipliedReportingOverflow(by: 10)
+        let (a, o2) = negative ? m.subtractingReportingOverflow(T(byte - 48)) : m.addingReportingOverflow(T(byte - 48))
+        guard !o1, !o2 else { throw PQDecodingFailure.invalid(name) }
+        value = a
+        sawDigit = true
+    }
+    guard sawDigit else { throw PQDecodingFailure.invalid(name) }
+    return value
+}
+
+extension Int: PQDecodable {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> Int { try parseInteger(bytes, "int") }
+}
+extension Int64: PQDecodable {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> Int64 { try parseInteger(bytes, "int8") }
+}
+extension Int32: PQDecodable {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> Int32 { try parseInteger(bytes, "int4") }
+}
+extension Int16: PQDecodable {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> Int16 { try parseInteger(bytes, "int2") }
+}
+
+extension Double: PQDecodable {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> Double {
+        let string = try text(bytes)
+        switch string {
+        case "NaN": return .nan
+        case "Infinity": return .infinity
+        case "-Infinity": return -.infinity
+        default:
+            guard let value = Double(string) else { throw PQDecodingFailure.invalid("float8") }
+            return value
+        }
+    }
+}
+
+extension Bool: PQDecodable {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> Bool {
+        guard let bytes, bytes.count == 1 else { throw bytes == nil ? PQDecodingFailure.unexpectedNull : .invalid("bool") }
+        switch bytes[0] {
+        case UInt8(ascii: "t"): return true
+        case UInt8(ascii: "f"): return false
+        default: throw PQDecodingFailure.invalid("bool")
+        }
+    }
+}
+
+extension UUID: PQDecodable {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> UUID {
+        guard let uuid = UUID(uuidString: try text(bytes)) else { throw PQDecodingFailure.invalid("uuid") }
+        return uuid
+    }
+}
+
+extension Date: PQDecodable {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> Date {
+        guard let date = PQTimestamp.parse(try text(bytes)) else { throw PQDecodingFailure.invalid("timestamptz") }
+        return date
+    }
+}
+
+extension Optional: PQDecodable where Wrapped: PQDecodable {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> Wrapped? {
+        guard bytes != nil else { return nil }
+        return try Wrapped.pqDecode(bytes)
+    }
+}
+
+extension Array: PQDecodable where Element: PQArrayElement {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> [Element] {
+        try PQArrayLiteral.parse(try text(bytes)).map { element in
+            guard let element else { throw PQDecodingFailure.unexpectedNull }
+            return try element.utf8CString.withUnsafeBytes { raw in
+                try Element.pqDecode(UnsafeRawBufferPointer(rebasing: raw.dropLast()))
+            }
+        }
+    }
+}
+
+/// `timestamptz` in the session's ISO DateStyle with TimeZone UTC: `2023-05-05 12:34:56.123456+00`.
+public enum PQTimestamp {
+    public static func parse(_ text: String) -> Date? {
+        let u = Array(text.utf8)
+        func number(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= u.count else { return nil }
+            var value = 0
+            for i in start..<start + count {
+                guard u[i] >= 48, u[i] <= 57 else { return nil }
+                value = value * 10 + Int(u[i] - 48)
+            }
+            return value
+        }
+        guard u.count >= 19, let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2)
+        else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if index < u.count, u[index] == UInt8(ascii: ".") {
+            index += 1
+            var scale = 0.1
+            while index < u.count, u[index] >= 48, u[index] <= 57 {
+                fraction += Double(u[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+        }
+        var offsetSeconds = 0
+        if index < u.count, u[index] == UInt8(ascii: "+") || u[index] == UInt8(ascii: "-") {
+            let sign = u[index] == UInt8(ascii: "-") ? -1 : 1
+            guard let h = number(index + 1, 2) else { return nil }
+            var m = 0
+            if index + 3 < u.count, u[index + 3] == UInt8(ascii: ":") { m = number(index + 4, 2) ?? 0 }
+            offsetSeconds = sign * (h * 3600 + m * 60)
+        }
+        let days = CalendarDate.daysFromCivil(year: year, month: month, day: day)
+        let seconds = Double(days * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds) + fraction
+        return Date(timeIntervalSince1970: seconds)
+    }
+
+    /// RFC 3339 in UTC with microseconds, which both PostgreSQL and JSON clients read.
+    public static func format(_ date: Date) -> String {
+        let total = date.timeIntervalSince1970
+        var seconds = Int(total.rounded(.down))
+        var micros = Int(((total - Double(seconds)) * 1_000_000).rounded())
+        if micros >= 1_000_000 { seconds += 1; micros -= 1_000_000 }
+        let days = Int((Double(seconds) / 86400).rounded(.down))
+        let secondOfDay = seconds - days * 86400
+        let civil = CalendarDate.civil(fromDays: days)
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        var out = "\(pad(civil.year, 4))-\(pad(civil.month, 2))-\(pad(civil.day, 2))T"
+        out += "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+        if micros > 0 { out += "." + pad(micros, 6) }
+        return out + "Z"
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// A bounded pool of connections. A task waits for a free connection up to `acquireTimeout`,
+/// then gets `PQError(kind: .poolTimeout)`; a broken connection is dropped and replaced on
+/// demand, so the pool recovers by itself after PostgreSQL restarts.
+public final class PQPool: Sendable {
+    public let configuration: PQConfiguration
+    public let maxConnections: Int
+    public let acquireTimeout: Duration
+    private let logger: Logger
+
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Lease, any Error>
+    }
+
+    /// What a waiter receives: an idle connection, or the right to open a new one.
+    private enum Lease {
+        case existing(PQConnection)
+        case openNew
+    }
+
+    private struct State {
+        var idle: [PQConnection] = []
+        var open = 0
+        var waiters: [Waiter] = []
+        var nextWaiterID: UInt64 = 0
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    public init(configuration: PQConfiguration, maxConnections: Int = 8,
+                acquireTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "pq.pool")) {
+        precondition(maxConnections > 0)
+        self.configuration = configuration
+        self.maxConnections = maxConnections
+        self.acquireTimeout = acquireTimeout
+        self.logger = logger
+    }
+
+    /// Connections open now (idle and leased), for metrics and tests.
+    public var openConnections: Int { state.withLock { $0.open } }
+
+    /// Lends a connection to `body` and takes it back, whatever happens.
+    /// A connection found dead before its first statement is replaced and `body` runs again:
+    /// nothing was sent on it, so nothing can run twice.
+    public func withConnection<T>(_ body: (PQConnection) async throws -> T) async throws -> T {
+        var attempts = 0
+        while true {
+            attempts += 1
+            let connection = try await acquire()
+            do {
+                let value = try await body(connection)
+                release(connection)
+                return value
+            } catch is StaleConnection where attempts <= maxConnections + 1 {
+                release(connection)
+                continue
+            } catch is StaleConnection {
+                release(connection)
+                throw PQError(kind: .connection, message: "no live connection to the database")
+            } catch {
+                release(connection)
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    public func withTransaction<T>(_ body: (PQConnection) async throws -> T) async throws -> T {
+        try await withConnection { connection in
+            _ = try await connection.query("BEGIN")
+            do {
+                let value = try await body(connection)
+                _ = try await connection.query("COMMIT")
+                return value
+            } catch {
+                if !connection.isBroken {
+                    _ = try? await connection.query("ROLLBACK")
+                }
+                throw error
+            }
+        }
+    }
+
+    /// One statement on any connection.
+    @discardableResult
+    public func query(_ query: PQQuery) async throws -> PQRows {
+        try await withConnection { try await $0.query(query) }
+    }
+
+    // MARK: - Leasing
+
+    private func acquire() async throws -> PQConnection {
+        enum Decision { case use(PQConnection), open, wait, closed }
+        let decision: Decision = state.withLock { state in
+            if state.closed { return .closed }
+            if let connection = state.idle.popLast() { return .use(connection) }
+            if state.open < maxConnections {
+                state.open += 1
+                return .open
+            }
+            return .wait
+        }
+        switch decision {
+        case .use(let connection): return connection
+        case .open: return try await openConnection()
+        case .closed: throw PQError(kind: .poolClosed, message: "the connection pool is closed")
+        case .wait:
+            switch try await waitForLease() {
+            case .existing(let connection): return connection
+            case .openNew: return try await openConnection()
+            }
+        }
+    }
+
+    /// Opens a connection for a slot already counted in `open`; gives the slot back on failure.
+    private func openConnection() async throws -> PQConnection {
+        do {
+            return try await PQConnection.connect(configuration, name: "pq-connection")
+        } catch {
+            slotFreed()
+            throw error
+        }
+    }
+
+    private func waitForLease() async throws -> Lease {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        let timeout = acquireTimeout
+        let timer = Task { [weak self] in
+            try await Task.sleep(for: timeout)
+            self?.failWaiter(id, with: PQError(kind: .poolTimeout, message: "no database connection became free in time"))
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let enqueued = state.withLock { state -> Bool in
+                    guard !state.closed else { return false }
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    return true
+                }
+                if !enqueued {
+                    continuation.resume(throwing: PQError(kind: .poolClosed, message: "the connection pool is closed"))
+                } else if Task.isCancelled {
+                    failWaiter(id, with: CancellationError())
+                }
+            }
+        } onCancel: {
+            failWaiter(id, with: CancellationError())
+        }
+    }
+
+    /// Resumes a waiter with an error, if it is still waiting. Whoever removes it resumes it.
+    private func failWaiter(_ id: UInt64, with error: any Error) {
+        let waiter = state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: error)
+    }
+
+    private func release(_ connection: PQConnection) {
+        if connection.isBroken {
+            connection.close()
+            slotFreed()
+            return
+        }
+        connection.checkLivenessBeforeUse = true
+        let (waiter, closeIt) = state.withLock { state -> (Waiter?, Bool) in
+            if state.closed {
+                state.open -= 1
+                return (nil, true)
+            }
+            if !state.waiters.isEmpty { return (state.waiters.removeFirst(), false) }
+            state.idle.append(connection)
+            return (nil, false)
+        }
+        if closeIt { connection.close() }
+        waiter?.continuation.resume(returning: .existing(connection))
+    }
+
+    /// A slot became free: hand it to the first waiter as the right to open a connection.
+    private func slotFreed() {
+        let waiter = state.withLock { state -> Waiter? in
+            if !state.closed, !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            state.open -= 1
+            return nil
+        }
+        waiter?.continuation.resume(returning: .openNew)
+    }
+
+    /// Closes idle connections now and leased ones as they come back; waiters fail.
+    public func close() {
+        let (idle, waiters) = state.withLock { state -> ([PQConnection], [Waiter]) in
+            state.closed = true
+            let idle = state.idle
+            state.open -= idle.count
+            state.idle = []
+            let waiters = state.waiters
+            state.waiters = []
+            return (idle, waiters)
+        }
+        idle.forEach { $0.close() }
+        waiters.forEach { $0.continuation.resume(throwing: PQError(kind: .poolClosed, message: "the connection pool is closed")) }
+        logger.debug("connection pool closed", metadata: ["idle_closed": "\(idle.count)"])
+    }
+}

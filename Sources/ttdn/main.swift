@@ -1,0 +1,2 @@
+import TTDN
+print("hi")

@@ -1,0 +1,296 @@
+import Foundation
+import PQ
+import Testing
+import TestSupport
+
+/// Each test gets a fresh database of its own in the PostgreSQL that `make test` started.
+func freshPool(maxConnections: Int = 4, statementTimeoutMilliseconds: Int = 30_000,
+               acquireTimeout: Duration = .seconds(5)) async throws -> PQPool {
+    let url = try await TestDatabase.createDatabase(prefix: "pq")
+    return PQPool(configuration: PQConfiguration(url: url, statementTimeoutMilliseconds: statementTimeoutMilliseconds),
+                  maxConnections: maxConnections, acquireTimeout: acquireTimeout)
+}
+
+struct Payload: Codable, Equatable, Sendable {
+    var name: String
+    var tags: [String]
+}
+
+@Suite("Values round-trip through PostgreSQL")
+struct RoundTripTests {
+    @Test func scalars() async throws {
+        let pool = try await freshPool()
+        defer { pool.close() }
+        let id = UUID()
+        let when = Date(timeIntervalSince1970: 1_683_251_696.123456)
+        let day = CalendarDate(year: 2023, month: 5, day: 5)!
+        let rows = try await pool.query("""
+            SELECT \(42)::int8 AS i, \(Int32(-7))::int4 AS i4, \(Int64.max)::int8 AS big, \(3.25)::float8 AS d,
+                   \(true) AS t, \(false) AS f, \(id) AS id, \(when) AS ts, \(day) AS day,
+                   \(Optional<String>.none)::text AS nothing, \(Optional<Int>.none) AS no_int
+            """)
+        let row = rows[0]
+        #expect(try row.decode("i", as: Int.self) == 42)
+        #expect(try row.decode("i4", as: Int32.self) == -7)
+        #expect(try row.decode("big", as: Int64.self) == Int64.max)
+        #expect(try row.decode("d", as: Double.self) == 3.25)
+        #expect(try row.decode("t", as: Bool.self) == true)
+        #expect(try row.decode("f", as: Bool.self) == false)
+        #expect(try row.decode("id", as: UUID.self) == id)
+        let decoded = try row.decode("ts", as: Date.self)
+        #expect(abs(decoded.timeIntervalSince1970 - when.timeIntervalSince1970) < 0.000_001)
+        #expect(try row.decode("day", as: CalendarDate.self) == day)
+        #expect(try row.decode("nothing", as: String?.self) == nil)
+        #expect(try row.decode("no_int", as: Int?.self) == nil)
+        #expect(throws: PQError.self) { try row.decode("nothing", as: String.self) }
+    }
+
+    @Test func vietnameseTextKeepsItsBytes() async throws {
+        let pool = try await freshPool()
+        defer { pool.close() }
+        let nfc = "Phòng Giáo dục và Đào tạo quận Lê Chân"
+        let nfd = nfc.decomposedStringWithCanonicalMapping
+        #expect(nfc.utf8.count != nfd.utf8.count)
+        _ = try await pool.query("CREATE TABLE texts (id serial PRIMARY KEY, body text NOT NULL)")
+        _ = try await pool.query("INSERT INTO texts (body) VALUES (\(nfc)), (\(nfd))")
+        let rows = try await pool.query("""
+            SELECT body, octet_length(body) AS bytes, body IS NFC NORMALIZED AS is_nfc FROM texts ORDER BY id
+            """)
+        #expect(try rows[0].decode("body", as: String.self) == nfc)
+        #expect(try rows[0].decode("bytes", as: Int.self) == nfc.utf8.count)
+        #expect(try rows[0].decode("is_nfc", as: Bool.self))
+        // PostgreSQL sees the decomposed form as different bytes, even though Swift's == does not.
+        #expect(try rows[1].decode("bytes", as: Int.self) == nfd.utf8.count)
+        #expect(try rows[1].decode("is_nfc", as: Bool.self) == false)
+        let distinct = try await pool.query("SELECT count(DISTINCT body) AS n FROM texts")
+        #expect(try distinct[0].decode("n", as: Int.self) == 2)
+    }
+
+    @Test func jsonbAndArrays() async throws {
+        let pool = try await freshPool()
+        defer { pool.close() }
+        let payload = Payload(name: "Tuần ASEAN \"28/7\"", tags: ["a,b", "c\\d", "{}", "NULL"])
+        let tags = ["Lào", "Campuchia", "with \"quotes\"", "comma,inside", "", "NULL"]
+        let numbers: [Int64] = [1, -2, Int64.max]
+        let rows = try await pool.query("""
+            SELECT \(PQJSON(payload)) AS doc, \(tags) AS tags, \(numbers) AS numbers, ARRAY[]::text[] AS empty,
+                   \(tags)::text[] = ARRAY['Lào','Campuchia','with "quotes"','comma,inside','','NULL'] AS same
+            """)
+        #expect(try rows[0].decode("doc", as: PQJSON<Payload>.self).value == payload)
+        #expect(try rows[0].decode("tags", as: [String].self) == tags)
+        #expect(try rows[0].decode("numbers", as: [Int64].self) == numbers)
+        #expect(try rows[0].decode("empty", as: [String].self) == [])
+        #expect(try rows[0].decode("same", as: Bool.self))
+    }
+
+    @Test func injectionStringsAreStoredVerbatim() async throws {
+        let pool = try await freshPool()
+        defer { pool.close() }
+        _ = try await pool.query("CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)")
+        let attacks = ["'; DROP TABLE notes; --", "\" OR 1=1 --", "$1", "\\x00", "Robert'); DELETE FROM notes;--", "{\"a\": 1}"]
+        for attack in attacks {
+            _ = try await pool.query("INSERT INTO notes (body) VALUES (\(attack))")
+        }
+        let rows = try await pool.query("SELECT body FROM notes ORDER BY id")
+        #expect(try rows.map { try $0.decode("body", as: String.self) } == attacks)
+    }
+
+    @Test func nulByteIsRejectedBeforeLibpq() async throws {
+        let pool = try await freshPool()
+        defer { pool.close() }
+        let error = await #expect(throws: PQError.self) {
+            try await pool.query("SELECT \("abc\u{0}def")::text AS t")
+        }
+        #expect(error?.kind == .invalidParameter)
+        // The connection is still fine afterwards.
+        #expect(try await pool.query("SELECT 1 AS one")[0].decode("one", as: Int.self) == 1)
+    }
+
+    @Test func invalidDatesDoNotExist() {
+        #expect(CalendarDate("2023-02-30") == nil)
+        #expect(CalendarDate("2024-02-29") != nil)
+        #expect(CalendarDate("2023-2-3") == nil)
+        #expect(CalendarDate(year: 2023, month: 13, day: 1) == nil)
+    }
+}
+
+@Suite("Errors")
+struct ErrorTests {
+    @Test func uniqueViolationCarriesSQLStateAndConstraintButNoValues() async throws {
+        let pool = try await freshPool()
+        defer { pool.close() }
+        _ = try await pool.query("CREATE TABLE units (code text CONSTRAINT units_code_key UNIQUE)")
+        let secret = "SECRET-CODE-4711"
+        _ = try await pool.query("INSERT INTO units VALUES (\(secret))")
+        let error = await #expect(throws: PQError.self) {
+            try await pool.query("INSERT INTO units VALUES (\(secret))")
+        }
+        #expect(error?.sqlState == "23505")
+        #expect(error?.isUniqueViolation == true)
+        #expect(error?.constraint == "units_code_key")
+        #expect(error?.detail?.contains(secret) == true) // the server's detail quotes it...
+        #expect(error.map { String(describing: $0) }?.contains(secret) == false) // ...the description never does
+    }
+
+    @Test func statementTimeoutIsItsOwnError() async throws {
+        let pool = try await freshPool(statementTimeoutMilliseconds: 200)
+        defer { pool.close() }
+        let error = await #expect(throws: PQError.self) {
+            try await pool.query("SELECT pg_sleep(5)")
+        }
+        #expect(error?.isQueryCanceled == true)
+        #expect(error?.isUnavailable == false)
+        #expect(try await pool.query("SELECT 2 AS two")[0].decode("two", as: Int.self) == 2)
+    }
+
+    @Test func connectionFailureIsUnavailableAndHidesThePassword() async throws {
+        let port = PrivateCluster.freePort()
+        let pool = PQPool(configuration: PQConfiguration(url: "postgresql://u:hunter2@127.0.0.1:\(port)/x", connectTimeoutSeconds: 2))
+        defer { pool.close() }
+        let error = await #expect(throws: PQError.self) { try await pool.query("SELECT 1") }
+        #expect(error?.kind == .connection)
+        #expect(error?.isUnavailable == true)
+        #expect(error.map { String(describing: $0) }?.contains("hunter2") == false)
+        #expect(pool.openConnections == 0)
+    }
+}
+
+@Suite("Statements are prepared once per connection")
+struct PreparedStatementTests {
+    @Test func secondExecutionReusesThePreparedStatement() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        for value in 1...3 {
+            _ = try await pool.query("SELECT \(value)::int8 + 1 AS n")
+        }
+        let rows = try await pool.query("SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int8 + 1%'")
+        #expect(rows.count == 1)
+    }
+}
+
+@Suite("Transactions")
+struct TransactionTests {
+    @Test func commitOnSuccessRollbackOnThrow() async throws {
+        let pool = try await freshPool()
+        defer { pool.close() }
+        _ = try await pool.query("CREATE TABLE t (n int)")
+        try await pool.withTransaction { _ = try await $0.query("INSERT INTO t VALUES (1)") }
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await pool.withTransaction { connection in
+                _ = try await connection.query("INSERT INTO t VALUES (2)")
+                throw Boom()
+            }
+        }
+        let rows = try await pool.query("SELECT array_agg(n ORDER BY n)::int8[] AS ns FROM t")
+        #expect(try rows[0].decode("ns", as: [Int].self) == [1])
+    }
+}
+
+@Suite("Pool")
+struct PoolTests {
+    @Test func twoHundredConcurrentTasksOverFourConnections() async throws {
+        let pool = try await freshPool(maxConnections: 4, acquireTimeout: .seconds(30))
+        defer { pool.close() }
+        let sum = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 1...200 {
+                group.addTask { try await pool.query("SELECT \(i)::int8 AS n, pg_sleep(0.002)")[0].decode("n", as: Int.self) }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(sum == 200 * 201 / 2)
+        #expect(pool.openConnections <= 4)
+    }
+
+    @Test func waiterTimesOutWhenPoolIsExhausted() async throws {
+        let pool = try await freshPool(maxConnections: 1, acquireTimeout: .milliseconds(200))
+        defer { pool.close() }
+        try await pool.withConnection { _ in
+            let error = await #expect(throws: PQError.self) { try await pool.query("SELECT 1") }
+            #expect(error?.kind == .poolTimeout)
+            #expect(error?.isUnavailable == true)
+        }
+        #expect(try await pool.query("SELECT 1 AS one").count == 1)
+    }
+
+    @Test func cancelledWaiterLeaksNoConnection() async throws {
+        let pool = try await freshPool(maxConnections: 1, acquireTimeout: .seconds(30))
+        defer { pool.close() }
+        try await pool.withConnection { _ in
+            let waiter = Task { try await pool.query("SELECT 1") }
+            try await Task.sleep(for: .milliseconds(50))
+            waiter.cancel()
+            await #expect(throws: CancellationError.self) { try await waiter.value }
+        }
+        // The only connection came back and is usable.
+        for _ in 1...3 { #expect(try await pool.query("SELECT 1 AS one").count == 1) }
+        #expect(pool.openConnections == 1)
+    }
+
+    @Test func cancelledQueryReturnsItsConnection() async throws {
+        let pool = try await freshPool(maxConnections: 1, acquireTimeout: .seconds(5))
+        defer { pool.close() }
+        let task = Task { try await pool.query("SELECT pg_sleep(0.2)") }
+        try await Task.sleep(for: .milliseconds(20))
+        task.cancel()
+        _ = try? await task.value
+        #expect(try await pool.query("SELECT 1 AS one").count == 1)
+        #expect(pool.openConnections == 1)
+    }
+
+    @Test func terminatedBackendIsReplacedTransparently() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        let first = try await pool.withConnection { try await $0.backendPID() }
+        let killer = PQPool(configuration: pool.configuration, maxConnections: 1)
+        defer { killer.close() }
+        _ = try await killer.query("SELECT pg_terminate_backend(\(Int(first))::int)")
+        try await Task.sleep(for: .milliseconds(100))
+        let rows = try await pool.query("SELECT pg_backend_pid()::int8 AS pid")
+        #expect(try rows[0].decode("pid", as: Int.self) != Int(first))
+    }
+
+    @Test func recoversAfterTheServerRestarts() async throws {
+        let cluster = try PrivateCluster()
+        defer { cluster.destroy() }
+        let pool = PQPool(configuration: PQConfiguration(url: cluster.url, connectTimeoutSeconds: 2), maxConnections: 2)
+        defer { pool.close() }
+        #expect(try await pool.query("SELECT 1 AS one").count == 1)
+        try cluster.stop(mode: "immediate")
+        let down = await #expect(throws: PQError.self) { try await pool.query("SELECT 1") }
+        #expect(down?.isUnavailable == true)
+        try cluster.start()
+        #expect(try await pool.query("SELECT 1 AS one").count == 1)
+        try cluster.stop(mode: "fast")
+        try cluster.start()
+        #expect(try await pool.query("SELECT 1 AS one").count == 1)
+    }
+}
+
+@Suite("Migrations")
+struct MigratorTests {
+    @Test func appliesInOrderOnceAndRefusesEditedHistory() async throws {
+        let pool = try await freshPool()
+        defer { pool.close() }
+        let first = Migrator(migrations: [
+            .init(version: 2, name: "b", sql: "ALTER TABLE a ADD COLUMN note text;"),
+            .init(version: 1, name: "a", sql: "CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a VALUES (1);"),
+        ])
+        #expect(try await first.migrate(on: pool).map(\.version) == [1, 2])
+        #expect(try await first.migrate(on: pool).isEmpty)
+        #expect(try await first.pending(on: pool).isEmpty)
+
+        let broken = Migrator(migrations: [.init(version: 3, name: "c", sql: "CREATE TABLE c (id int); SELECT 1/0;")])
+        let combined = Migrator(migrations: first.migrations + broken.migrations)
+        await #expect(throws: PQError.self) { try await combined.migrate(on: pool) }
+        // The failed migration left nothing behind.
+        #expect(try await pool.query("SELECT to_regclass('c') IS NULL AS gone")[0].decode("gone", as: Bool.self))
+        #expect(try await combined.pending(on: pool).map(\.version) == [3])
+
+        let edited = Migrator(migrations: [
+            .init(version: 1, name: "a", sql: "CREATE TABLE a (id bigint PRIMARY KEY);"),
+            first.migrations[1],
+        ])
+        await #expect(throws: Migrator.Failure.self) { try await edited.migrate(on: pool) }
+    }
+}
