@@ -18,6 +18,7 @@ COPY Package.* ./
 RUN swift package resolve
 
 COPY Sources ./Sources
+COPY Tests ./Tests
 COPY sql ./sql
 RUN swift build -c release --product ttdn --static-swift-stdlib \
     && mkdir -p /staging \

@@ -64,6 +64,8 @@ public final class PQConnection: @unchecked Sendable {
             PQfinish(conn)
             throw PQError(kind: .connection, message: PQConnection.withoutSecrets(message))
         }
+        // Notices ("relation already exists, skipping") are not errors; libpq would print them to stderr.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
         connection = conn
     }
 

@@ -161,6 +161,31 @@ pg_as_owner() {
     fi
 }
 
+# Runs pg_ctl for DATADIR as the owner, with no descriptor above 2 left open. The
+# server outlives this script: if it kept a descriptor inherited from whoever ran us
+# (a pipe that a CI runner or an IDE reads until EOF, the socket through which
+# Foundation.Process watches its child), that caller would wait for it forever.
+_pg_ctl() {
+    local bindir datadir="$1"
+    shift
+    bindir="$(_pg_require_bindir)"
+    (
+        _close_inherited_fds
+        pg_as_owner "${bindir}/pg_ctl" -D "${datadir}" "$@"
+    ) </dev/null
+}
+
+# Closes every file descriptor above 2 of the current shell; call it in a subshell.
+_close_inherited_fds() {
+    local path fd
+    for path in /proc/self/fd/*; do
+        fd="${path##*/}"
+        if [[ "${fd}" =~ ^[0-9]+$ ]] && ((fd > 2)); then
+            exec {fd}>&-
+        fi
+    done
+}
+
 # True when the owner can reach PATH (every folder above it is searchable).
 _pg_owner_can_reach() {
     local path="$1"
@@ -192,7 +217,7 @@ pg_cluster_dir() {
     if _pg_owner_can_reach "${parent}"; then
         printf '%s\n' "${dir}"
     else
-        printf '/tmp/ttdn-pg-%s-%s\n' "$(basename -- "${dir}" | tr -cd 'A-Za-z0-9_-')" \
+        printf '/tmp/ttdn-cluster-%s-%s\n' "$(basename -- "${dir}" | tr -cd 'A-Za-z0-9_-')" \
             "$(_pg_short_hash "${dir}")"
     fi
 }
@@ -336,8 +361,7 @@ pg_start_cluster() {
     _pg_write_conf "${datadir}" "${port}" "${socket_dir}" "$@"
 
     log "starting PostgreSQL (${datadir}, 127.0.0.1:${port})"
-    if ! pg_as_owner "${bindir}/pg_ctl" -D "${datadir}" -l "${datadir}/server.log" \
-        -w -t "${PG_CTL_TIMEOUT}" -s start </dev/null; then
+    if ! _pg_ctl "${datadir}" -l "${datadir}/server.log" -w -t "${PG_CTL_TIMEOUT}" -s start; then
         warn "PostgreSQL did not start; the end of ${datadir}/server.log:"
         tail -n 30 -- "${datadir}/server.log" >&2 || true
         die "could not start PostgreSQL in ${datadir}"
@@ -351,14 +375,13 @@ pg_start_cluster() {
 # fast (the default) or immediate.
 pg_stop_cluster() {
     (($# >= 1)) || die "usage: pg_stop_cluster DIR [smart|fast|immediate]"
-    local mode="${2:-fast}" datadir bindir
+    local mode="${2:-fast}" datadir
     datadir="$(pg_cluster_dir "$1")"
     if ! pg_is_running "${datadir}"; then
         return 0
     fi
-    bindir="$(_pg_require_bindir)"
     log "stopping PostgreSQL (${datadir}, mode ${mode})"
-    pg_as_owner "${bindir}/pg_ctl" -D "${datadir}" -m "${mode}" -w -t "${PG_CTL_TIMEOUT}" -s stop </dev/null
+    _pg_ctl "${datadir}" -m "${mode}" -w -t "${PG_CTL_TIMEOUT}" -s stop
 }
 
 # pg_remove_cluster DIR: stops the cluster of DIR at once (if it runs) and deletes it,
@@ -418,17 +441,29 @@ pg_write_ctl_script() {
         printf '# Usage: %s start | stop [smart|fast|immediate] | restart [smart|fast|immediate] | status\n' \
             "${name}"
         printf 'set -euo pipefail\n\n'
-        printf 'BINDIR=%q\nDATADIR=%q\nPORT=%q\nOWNER=%q\nTIMEOUT=%q\n' \
-            "${bindir}" "${datadir}" "${port}" "${owner}" "${PG_CTL_TIMEOUT}"
+        printf 'BINDIR=%q\nDATADIR=%q\nPORT=%q\nROLE=%q\nOWNER=%q\nTIMEOUT=%q\n' \
+            "${bindir}" "${datadir}" "${port}" "${PG_SUPERUSER}" "${owner}" "${PG_CTL_TIMEOUT}"
         cat <<'EOF'
 
-# Runs pg_ctl as the cluster's owner (PostgreSQL refuses root), never reading stdin.
+# Runs pg_ctl as the cluster's owner (PostgreSQL refuses root), never reading stdin and
+# with no descriptor above 2 left open: the server outlives this script, and a caller
+# such as Foundation.Process, which learns that its child exited when a socket it
+# passed down is closed, would otherwise wait until the server stops.
 pg_ctl() {
-    if [[ -n "${OWNER}" && "${EUID}" -eq 0 ]]; then
-        (cd / && runuser -u "${OWNER}" -- "${BINDIR}/pg_ctl" -D "${DATADIR}" "$@") </dev/null
-    else
-        "${BINDIR}/pg_ctl" -D "${DATADIR}" "$@" </dev/null
-    fi
+    (
+        for path in /proc/self/fd/*; do
+            fd="${path##*/}"
+            if [[ "${fd}" =~ ^[0-9]+$ ]] && ((fd > 2)); then
+                exec {fd}>&-
+            fi
+        done
+        cd /
+        if [[ -n "${OWNER}" && "${EUID}" -eq 0 ]]; then
+            exec runuser -u "${OWNER}" -- "${BINDIR}/pg_ctl" -D "${DATADIR}" "$@"
+        else
+            exec "${BINDIR}/pg_ctl" -D "${DATADIR}" "$@"
+        fi
+    ) </dev/null
 }
 
 is_running() {
@@ -438,7 +473,7 @@ is_running() {
 # Waits until the server accepts connections (crash recovery included).
 wait_ready() {
     local deadline=$((SECONDS + TIMEOUT))
-    until "${BINDIR}/pg_isready" -q -h 127.0.0.1 -p "${PORT}" -t 2; do
+    until "${BINDIR}/pg_isready" -q -h 127.0.0.1 -p "${PORT}" -U "${ROLE}" -d postgres -t 2; do
         if ((SECONDS >= deadline)); then
             echo "PostgreSQL on port ${PORT} is not accepting connections after ${TIMEOUT}s" >&2
             tail -n 20 "${DATADIR}/server.log" >&2 || true

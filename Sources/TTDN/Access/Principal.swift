@@ -1,0 +1,37 @@
+import Foundation
+import HTTPTypes
+
+public enum Role: String, CaseIterable, Codable, Sendable {
+    case admin, editor, viewer
+}
+
+/// Who is calling: the token's id, role and, for editors and scoped viewers, its unit.
+public struct Principal: Sendable {
+    public let tokenID: UUID
+    public let publicID: String
+    public let role: Role
+    public let unitID: UUID?
+    public let name: String
+
+    public var isAdmin: Bool { role == .admin }
+
+    public func requireAdmin(_ action: String) throws {
+        guard role == .admin else { throw Problem.forbidden("only an admin token may \(action)") }
+    }
+
+    public func requireWriter(_ action: String) throws {
+        guard role != .viewer else { throw Problem.forbidden("a viewer token is read-only; it may not \(action)") }
+    }
+}
+
+extension Problem {
+    public static func unauthorized(_ detail: String) -> Problem {
+        var headers = HTTPFields()
+        headers[.wwwAuthenticate] = "Bearer realm=\"ttdn\", error=\"invalid_token\""
+        return Problem(.unauthorized, slug: "unauthorized", title: "Authentication required", detail: detail, headers: headers)
+    }
+
+    public static func forbidden(_ detail: String) -> Problem {
+        Problem(.forbidden, slug: "forbidden", title: "Not allowed", detail: detail)
+    }
+}

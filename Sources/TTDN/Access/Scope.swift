@@ -1,0 +1,29 @@
+import Foundation
+import PQ
+
+/// Unit-subtree questions that access rules ask.
+enum Scope {
+    /// True when `unit` is `root` or lies below it.
+    static func unit(_ unit: UUID, isWithin root: UUID, on connection: PQConnection) async throws -> Bool {
+        if unit == root { return true }
+        let rows = try await connection.query("""
+            WITH RECURSIVE up(id, parent_id, depth) AS (
+                SELECT id, parent_id, 0 FROM units WHERE id = \(unit)
+                UNION
+                SELECT u.id, u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.parent_id WHERE up.depth < 50
+            )
+            SELECT EXISTS (SELECT 1 FROM up WHERE id = \(root)) AS within
+            """)
+        return try rows[0].decode("within", as: Bool.self)
+    }
+}
+
+/// Turns violations of named constraints into 422s that name the field.
+func explainingConstraints<T>(_ explain: (PQError) -> FieldError?, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as PQError {
+        if let field = explain(error) { throw Problem.validation([field]) }
+        throw error
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import PQ
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// The application's long-lived parts, built once by `buildApplication`.
+public struct AppDependencies: Sendable {
+    public let pool: PQPool
+    public let metrics: PrometheusCollectorRegistry
+    public let routes: RouteTable
+}
+
+/// Metrics are process-global in swift-metrics: bootstrap once, reuse the registry after.
+private let metricsRegistry: Mutex<PrometheusCollectorRegistry?> = Mutex(nil)
+
+func bootstrapMetrics() -> PrometheusCollectorRegistry {
+    metricsRegistry.withLock { registry in
+        if let registry { return registry }
+        let created = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: created)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
+            .seconds(5), .seconds(10),
+        ]
+        MetricsSystem.bootstrap(factory)
+        registry = created
+        return created
+    }
+}
+
+/// Every route, with the middleware stack every request passes through, outermost first.
+public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ProblemMiddleware(routes: dependencies.routes))
+    router.add(middleware: AuthMiddleware(pool: dependencies.pool))
+
+    let routes = Routes(router: router, table: dependencies.routes)
+    OpsRoutes(pool: dependencies.pool, metrics: dependencies.metrics).register(routes)
+    UnitRoutes(pool: dependencies.pool).register(routes)
+    TokenRoutes(pool: dependencies.pool).register(routes)
+    AuditRoutes(pool: dependencies.pool).register(routes)
+    ChangeRoutes(pool: dependencies.pool).register(routes)
+    return router
+}
+
+/// The routes without a server, for `ttdn routes` and the contract tests.
+public func routeTable() -> RouteTable {
+    let dependencies = AppDependencies(
+        pool: PQPool(configuration: PQConfiguration(url: "")), metrics: PrometheusCollectorRegistry(), routes: RouteTable())
+    _ = buildRouter(dependencies)
+    return dependencies.routes
+}
+
+/// Builds the server: checks that the database is migrated (or migrates it when asked),
+/// then serves. The pool is a service that closes after the server has drained.
+public func buildApplication(
+    _ config: AppConfig, onServerRunning: (@Sendable (Int) async -> Void)? = nil
+) async throws -> some ApplicationProtocol {
+    var logger = Logger(label: "ttdn")
+    logger.logLevel = config.logLevel
+    let pool = config.makePool(logger: logger)
+    try await checkMigrations(config, pool: pool, logger: logger)
+
+    let dependencies = AppDependencies(pool: pool, metrics: bootstrapMetrics(), routes: RouteTable())
+    let router = buildRouter(dependencies)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "ttdn"),
+        onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? config.port) },
+        logger: logger)
+    app.addServices(DatabaseService(pool: pool))
+    return app
+}
+
+/// Serving an unmigrated database would fail request by request; refuse at start instead, and
+/// say what to run. A database that cannot be reached is not refused: ttdn starts, /readyz
+/// answers 503 and it becomes ready when PostgreSQL comes up.
+func checkMigrations(_ config: AppConfig, pool: PQPool, logger: Logger) async throws {
+    let migrator = try Migrator(directory: config.migrationsDirectory)
+    do {
+        if config.migrateOnStart {
+            try await migrator.migrate(on: pool, logger: logger)
+            return
+        }
+        let pending = try await migrator.pending(on: pool)
+        guard pending.isEmpty else { throw StartupError.unmigrated(pending.map { "\($0.version)_\($0.name)" }) }
+    } catch let error as PQError where error.isUnavailable {
+        logger.warning("database unreachable at start; serving, /readyz answers 503 until it is up")
+    }
+}
+
+public enum StartupError: Error, CustomStringConvertible {
+    case unmigrated([String])
+    public var description: String {
+        switch self {
+        case .unmigrated(let names):
+            return "the database is not migrated (pending: \(names.joined(separator: ", "))); run `ttdn migrate` or start with `ttdn serve --migrate`"
+        }
+    }
+}

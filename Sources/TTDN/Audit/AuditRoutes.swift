@@ -1,0 +1,125 @@
+import Foundation
+import Hummingbird
+import PQ
+
+/// An audit row as the API shows it.
+struct AuditEvent: Encodable, Sendable {
+    let id: Int
+    let occurredAt: Date
+    let actorTokenId: String?
+    let actorRole: String?
+    let actorUnitId: String?
+    let resourceType: String
+    let resourceId: String
+    let action: String
+    let changedFields: [String]
+    let before: RawJSON?
+    let after: RawJSON?
+    let requestId: String?
+
+    static let columns = PQQuery(unescaped: """
+        id, occurred_at, actor_token_id, actor_role::text AS actor_role, actor_unit_id, resource_type, resource_id,
+        action, changed_fields, before::text AS before, after::text AS after, request_id
+        """)
+
+    init(row: PQRow) throws {
+        id = try row.decode("id")
+        occurredAt = try row.decode("occurred_at")
+        actorTokenId = try row.decode("actor_token_id", as: UUID?.self)?.lowercased
+        actorRole = try row.decode("actor_role")
+        actorUnitId = try row.decode("actor_unit_id", as: UUID?.self)?.lowercased
+        resourceType = try row.decode("resource_type")
+        resourceId = try row.decode("resource_id")
+        action = try row.decode("action")
+        changedFields = try row.decode("changed_fields")
+        before = try row.decode("before", as: String?.self).map(RawJSON.init)
+        after = try row.decode("after", as: String?.self).map(RawJSON.init)
+        requestId = try row.decode("request_id")
+    }
+}
+
+/// JSON text from the database, embedded as is.
+struct RawJSON: Encodable, Sendable {
+    let text: String
+    func encode(to encoder: any Encoder) throws {
+        let value = try JSONDecoder().decode(JSONValueOutput.self, from: Data(text.utf8))
+        try value.encode(to: encoder)
+    }
+}
+
+/// JSON passed through unchanged (keys are already snake_case).
+indirect enum JSONValueOutput: Codable, Sendable {
+    case null, bool(Bool), int(Int64), double(Double), string(String), array([JSONValueOutput]), object([String: JSONValueOutput])
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let v = try? c.decode(Bool.self) { self = .bool(v) }
+        else if let v = try? c.decode(Int64.self) { self = .int(v) }
+        else if let v = try? c.decode(Double.self) { self = .double(v) }
+        else if let v = try? c.decode(String.self) { self = .string(v) }
+        else if let v = try? c.decode([JSONValueOutput].self) { self = .array(v) }
+        else { self = .object(try c.decode([String: JSONValueOutput].self)) }
+    }
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .null: var c = encoder.singleValueContainer(); try c.encodeNil()
+        case .bool(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+        case .int(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+        case .double(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+        case .string(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+        case .array(let v): var c = encoder.unkeyedContainer(); for e in v { try c.encode(e) }
+        case .object(let v):
+            var c = encoder.container(keyedBy: VerbatimKey.self)
+            for (k, e) in v { try c.encode(e, forKey: VerbatimKey(k)) }
+        }
+    }
+}
+
+/// A key that the snake_case encoder leaves alone (it is already snake_case or lowercase).
+struct VerbatimKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// `GET /v1/audit-events`, admin only, oldest first.
+struct AuditRoutes {
+    let pool: PQPool
+
+    func register(_ routes: Routes) {
+        routes.add(.get, "/v1/audit-events", list)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try context.caller.requireAdmin("read the audit log")
+        var query = QueryReader(request)
+        let resourceType = query.string("resource_type", maxLength: 64)
+        let resourceID = query.string("resource_id", maxLength: 128)
+        let actor = query.uuid("actor_token_id")
+        let from = query.date("from")
+        let to = query.date("to")
+        let page = query.page()
+        try query.finish()
+        var conditions: [PQQuery] = ["true"]
+        if let resourceType { conditions.append("resource_type = \(resourceType)") }
+        if let resourceID { conditions.append("resource_id = \(resourceID)") }
+        if let actor { conditions.append("actor_token_id = \(actor)") }
+        // Dates are Hai Phong days: from is inclusive, to is inclusive.
+        if let from { conditions.append("occurred_at >= (\(from)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')") }
+        if let to { conditions.append("occurred_at < ((\(to)::date + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')") }
+        if let cursor = page.cursor, let last = cursor.first.flatMap(Int.init) { conditions.append("id > \(last)") }
+        let rows = try await pool.query("""
+            SELECT \(AuditEvent.columns) FROM audit_events
+            WHERE \(PQQuery.joined(conditions, separator: " AND ")) ORDER BY id LIMIT \(page.limit + 1)
+            """)
+        var events = try rows.map(AuditEvent.init(row:))
+        var next: String?
+        if events.count > page.limit {
+            events.removeLast()
+            next = events.last.map { Cursor.encode([String($0.id)]) }
+        }
+        return try Pagination.response(request: request, items: events, nextCursor: next)
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Logging
+
+/// Everything ttdn reads from its environment, in one place. Flags of `ttdn serve` override it.
+public struct AppConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var databaseURL = ""
+    public var logLevel: Logger.Level = .info
+    public var poolSize = 8
+    public var poolAcquireTimeout: Duration = .seconds(5)
+    public var statementTimeoutMilliseconds = 15_000
+    public var sqlDirectory = "sql"
+    /// Apply pending migrations at start instead of refusing to serve.
+    public var migrateOnStart = false
+    /// How long SIGTERM waits for requests in flight before the process exits.
+    public var shutdownTimeout: Duration = .seconds(20)
+
+    public init() {}
+
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
+        var config = AppConfig()
+        if let host = environment["HOST"], !host.isEmpty { config.host = host }
+        if let port = environment["PORT"].flatMap(Int.init) { config.port = port }
+        config.databaseURL = environment["DATABASE_URL"] ?? ""
+        if let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) { config.logLevel = level }
+        if let size = environment["TTDN_POOL_SIZE"].flatMap(Int.init), size > 0 { config.poolSize = size }
+        if let ms = environment["TTDN_POOL_TIMEOUT_MS"].flatMap(Int.init), ms > 0 { config.poolAcquireTimeout = .milliseconds(ms) }
+        if let ms = environment["TTDN_STATEMENT_TIMEOUT_MS"].flatMap(Int.init), ms > 0 { config.statementTimeoutMilliseconds = ms }
+        if let dir = environment["TTDN_SQL_DIR"], !dir.isEmpty { config.sqlDirectory = dir }
+        if let seconds = environment["TTDN_SHUTDOWN_TIMEOUT_S"].flatMap(Int.init), seconds > 0 { config.shutdownTimeout = .seconds(seconds) }
+        return config
+    }
+
+    public var migrationsDirectory: URL { URL(fileURLWithPath: sqlDirectory).appendingPathComponent("migrations") }
+    public var seedDirectory: URL { URL(fileURLWithPath: sqlDirectory).appendingPathComponent("seed") }
+}

@@ -1,0 +1,31 @@
+import Hummingbird
+
+/// Strong ETags from a row's version, `If-None-Match` → 304, `If-Match` → 412.
+public enum Conditional {
+    public static func etag(version: Int) -> String { "\"v\(version)\"" }
+
+    /// The tags listed in a conditional header; nil when absent, ["*"] for a wildcard.
+    static func tags(_ header: String?) -> [String]? {
+        guard let header else { return nil }
+        return header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// True when the client's cached copy is current (answer 304).
+    public static func notModified(_ request: Request, etag: String) -> Bool {
+        guard let tags = tags(request.headers[.ifNoneMatch]) else { return false }
+        // Weak comparison for If-None-Match (RFC 9110 13.1.2).
+        return tags.contains("*") || tags.contains { $0 == etag || $0 == "W/" + etag }
+    }
+
+    /// Throws 412 unless `If-Match` is absent or names the current tag (strong comparison).
+    public static func checkIfMatch(_ request: Request, etag: String) throws {
+        guard let tags = tags(request.headers[.ifMatch]) else { return }
+        guard tags.contains("*") || tags.contains(etag) else { throw Problem.preconditionFailed() }
+    }
+
+    public static func notModifiedResponse(etag: String) -> Response {
+        var headers = HTTPFields()
+        headers[.eTag] = etag
+        return Response(status: .notModified, headers: headers)
+    }
+}

@@ -1,0 +1,275 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PQ
+
+/// Any JSON value, as sent by a client.
+public enum JSONValue: Decodable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Int64.self) { self = .int(value) }
+        else if let value = try? container.decode(Double.self) { self = .double(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .int, .double: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+/// Reads request bodies: bounded size, JSON only, clear 4xx on anything else.
+public enum JSONBody {
+    public static let maxBytes = 1 << 20
+
+    public static func read(_ request: Request, context: AppRequestContext,
+                            mediaTypes: [String] = ["application/json"]) async throws -> JSONValue {
+        try requireJSON(request, mediaTypes: mediaTypes)
+        let buffer = try await collect(request)
+        return try parse(buffer)
+    }
+
+    /// Throws 415 unless the body is declared as one of `mediaTypes`.
+    public static func requireJSON(_ request: Request, mediaTypes: [String] = ["application/json"]) throws {
+        let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let type, mediaTypes.contains(type) else {
+            throw Problem(.unsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported media type",
+                          detail: "send the body as \(mediaTypes.joined(separator: " or "))")
+        }
+    }
+
+    public static func collect(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: maxBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
+        }
+    }
+
+    static let tooLarge = Problem(.contentTooLarge, slug: "body-too-large", title: "The request body is too large",
+                                  detail: "request bodies are limited to \(maxBytes) bytes")
+
+    public static func parse(_ buffer: ByteBuffer) throws -> JSONValue {
+        guard buffer.readableBytes > 0 else { throw Problem.badRequest("the request body is empty; send a JSON document") }
+        let data = Data(buffer.readableBytesView)
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw Problem.badRequest("the request body is not valid UTF-8")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw Problem.badRequest("the request body is not valid JSON")
+        }
+    }
+}
+
+/// Why a value was refused; the message names the rule, never echoes the value.
+public struct Invalid: Error, ExpressibleByStringInterpolation {
+    public let message: String
+    public init(stringLiteral value: String) { message = value }
+}
+
+/// A field of a merge patch or create body: absent, explicitly null, or a value.
+public enum Field<Value: Sendable>: Sendable {
+    case absent
+    case null
+    case value(Value)
+
+    public var value: Value? {
+        if case .value(let v) = self { return v }
+        return nil
+    }
+    public var isAbsent: Bool {
+        if case .absent = self { return true }
+        return false
+    }
+    /// For merge patches: the new value if given, nil if cleared, `current` if absent.
+    public func merged(into current: Value?) -> Value? {
+        switch self {
+        case .absent: return current
+        case .null: return nil
+        case .value(let v): return v
+        }
+    }
+}
+
+/// Reads a JSON object field by field, collecting every problem, then fails once with all of them.
+/// Text is normalised to NFC; NUL bytes, unknown fields and read-only fields are refused.
+public struct InputReader {
+    private let object: [String: JSONValue]
+    private let prefix: String
+    public private(set) var errors: [FieldError] = []
+    private var known: Set<String> = []
+
+    public init(_ value: JSONValue, prefix: String = "") throws {
+        guard case .object(let object) = value else {
+            throw Problem.validation([FieldError(prefix.isEmpty ? "body" : prefix, "must be a JSON object")])
+        }
+        self.object = object
+        self.prefix = prefix
+    }
+
+    private func name(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
+
+    public mutating func fail(_ field: String, _ message: String) {
+        errors.append(FieldError(name(field), message))
+    }
+
+    /// Accepts `key` without reading it here (a nested object read by another reader).
+    public mutating func markKnown(_ key: String) { known.insert(key) }
+
+    /// The raw value of `key`, marking it as known.
+    private mutating func raw(_ key: String) -> JSONValue? {
+        known.insert(key)
+        return object[key]
+    }
+
+    private mutating func read<T>(_ key: String, _ convert: (JSONValue) -> Result<T, Invalid>) -> Field<T> {
+        guard let value = raw(key) else { return .absent }
+        if case .null = value { return .null }
+        switch convert(value) {
+        case .success(let v): return .value(v)
+        case .failure(let invalid):
+            fail(key, invalid.message)
+            return .absent
+        }
+    }
+
+    public mutating func string(_ key: String, maxLength: Int, minLength: Int = 1) -> Field<String> {
+        read(key) { InputReader.text($0, maxLength: maxLength, minLength: minLength) }
+    }
+
+    static func text(_ value: JSONValue, maxLength: Int, minLength: Int) -> Result<String, Invalid> {
+        guard case .string(let raw) = value else { return .failure("must be a string, not \(value.typeName)") }
+        if raw.unicodeScalars.contains("\u{0}") { return .failure("must not contain NUL characters") }
+        let text = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.count < minLength { return .failure(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters") }
+        if text.count > maxLength { return .failure("must have at most \(maxLength) characters") }
+        return .success(text)
+    }
+
+    public mutating func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) -> Field<E> where E.RawValue == String {
+        read(key) { value in
+            guard case .string(let raw) = value, let e = E(rawValue: raw) else {
+                return .failure("must be one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return .success(e)
+        }
+    }
+
+    public mutating func bool(_ key: String) -> Field<Bool> {
+        read(key) { value in
+            guard case .bool(let b) = value else { return .failure("must be true or false") }
+            return .success(b)
+        }
+    }
+
+    public mutating func integer(_ key: String, range: ClosedRange<Int>) -> Field<Int> {
+        read(key) { value in
+            guard case .int(let i) = value, let n = Int(exactly: i) else {
+                if case .double(let d) = value, d == d.rounded(), abs(d) < 1e15, range.contains(Int(d)) { return .success(Int(d)) }
+                return .failure("must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+            guard range.contains(n) else { return .failure("must be an integer from \(range.lowerBound) to \(range.upperBound)") }
+            return .success(n)
+        }
+    }
+
+    public mutating func uuid(_ key: String) -> Field<UUID> {
+        read(key) { value in
+            guard case .string(let s) = value, s.count == 36, let id = UUID(uuidString: s) else {
+                return .failure("must be a UUID")
+            }
+            return .success(id)
+        }
+    }
+
+    public mutating func date(_ key: String) -> Field<CalendarDate> {
+        read(key) { value in
+            guard case .string(let s) = value, let d = CalendarDate(s) else {
+                return .failure("must be a real calendar date written YYYY-MM-DD")
+            }
+            return .success(d)
+        }
+    }
+
+    public mutating func email(_ key: String) -> Field<String> {
+        read(key) { value in
+            InputReader.text(value, maxLength: 254, minLength: 3).flatMap { email in
+                let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !email.contains(where: \.isWhitespace) else {
+                    return .failure("must be an email address")
+                }
+                return .success(email)
+            }
+        }
+    }
+
+    public mutating func url(_ key: String) -> Field<String> {
+        read(key) { value in
+            InputReader.text(value, maxLength: 2000, minLength: 1).flatMap { text in
+                guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+                      ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty else {
+                    return .failure("must be an absolute http or https URL")
+                }
+                return .success(text)
+            }
+        }
+    }
+
+    public mutating func stringArray(_ key: String, maxCount: Int, maxLength: Int) -> Field<[String]> {
+        read(key) { value in
+            guard case .array(let items) = value else { return .failure("must be an array of strings") }
+            guard items.count <= maxCount else { return .failure("must have at most \(maxCount) items") }
+            var out: [String] = []
+            for item in items {
+                switch InputReader.text(item, maxLength: maxLength, minLength: 1) {
+                case .success(let s): out.append(s)
+                case .failure(let invalid): return .failure("every item \(invalid.message)")
+                }
+            }
+            return .success(out)
+        }
+    }
+
+    /// Marks a field required: adds an error when it is absent or null.
+    public mutating func required<T>(_ key: String, _ field: Field<T>) -> T? {
+        switch field {
+        case .value(let v): return v
+        case .null:
+            fail(key, "must not be null")
+            return nil
+        case .absent:
+            if !errors.contains(where: { $0.field == name(key) }) { fail(key, "is required") }
+            return nil
+        }
+    }
+
+    /// Refuses fields nobody asked for, and read-only fields; then throws all collected errors.
+    public mutating func finish(readOnly: Set<String> = ["id", "created_at", "updated_at", "version"]) throws {
+        for key in object.keys.sorted() where !known.contains(key) {
+            errors.append(FieldError(name(key), readOnly.contains(key) ? "is read-only" : "is not a known field"))
+        }
+        if !errors.isEmpty { throw Problem.validation(errors) }
+    }
+}

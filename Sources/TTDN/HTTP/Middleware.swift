@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PQ
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-ID")!
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    static let link = HTTPField.Name("Link")!
+}
+
+/// Outermost: takes `X-Request-ID` (or makes one), puts it on the logger and the response,
+/// and writes one access-log line per request.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let supplied = request.headers[.requestID].flatMap { id -> String? in
+            let valid = (1...128).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
+            return valid ? id : nil
+        }
+        context.requestID = supplied ?? UUID().uuidString.lowercased()
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        let start = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            // ProblemMiddleware turns everything into a response; this is the last resort.
+            response = Problem(.internalServerError, slug: "internal-error", title: "Internal server error",
+                               detail: "the server failed to answer; quote request id \(context.requestID)").response()
+        }
+        response.headers[.requestID] = context.requestID
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.info("request", metadata: [
+            "method": .string(request.method.rawValue),
+            "path": .string(request.uri.path),
+            "status": .stringConvertible(response.status.code),
+            "duration_ms": .string(String(format: "%.2f", milliseconds)),
+            "token": .string(context.principal?.publicID ?? "-"),
+        ])
+        return response
+    }
+}
+
+/// Turns every error into `application/problem+json`: 404/405 for routing, 413 for bodies,
+/// 503 with Retry-After when the database is unreachable, 500 (logged, never detailed) otherwise.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let routes: RouteTable
+
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return problem.response(instance: request.uri.path)
+        } catch let error as PQError {
+            return problem(for: error, context: context).response(instance: request.uri.path)
+        } catch let error as HTTPError {
+            return problem(for: error, request: request).response(instance: request.uri.path)
+        } catch is CancellationError {
+            return Problem.unavailable("the request was cancelled").response(instance: request.uri.path)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": .string(String(describing: type(of: error)))])
+            return Problem(.internalServerError, slug: "internal-error", title: "Internal server error",
+                           detail: "the server failed to answer; quote request id \(context.requestID)")
+                .response(instance: request.uri.path)
+        }
+    }
+
+    private func problem(for error: PQError, context: Context) -> Problem {
+        if error.isUnavailable {
+            context.logger.warning("database unavailable", metadata: ["error": .string(error.description)])
+            return .unavailable("the database is unavailable; retry shortly")
+        }
+        if error.isQueryCanceled {
+            context.logger.warning("statement timed out", metadata: ["error": .string(error.description)])
+            return .unavailable("the database took too long to answer; retry shortly")
+        }
+        if error.isSerializationFailure {
+            return .unavailable("the request collided with a concurrent change; retry", retryAfterSeconds: 1)
+        }
+        context.logger.error("database error", metadata: ["error": .string(error.description)])
+        return Problem(.internalServerError, slug: "internal-error", title: "Internal server error",
+                       detail: "the server failed to answer; quote request id \(context.requestID)")
+    }
+
+    private func problem(for error: HTTPError, request: Request) -> Problem {
+        switch error.status {
+        case .notFound:
+            let allowed = routes.methods(matching: request.uri.path)
+            if !allowed.isEmpty {
+                var headers = HTTPFields()
+                headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                return Problem(.methodNotAllowed, slug: "method-not-allowed", title: "Method not allowed",
+                               detail: "\(request.method.rawValue) is not allowed here; use \(headers[.allow]!)", headers: headers)
+            }
+            return Problem(.notFound, slug: "not-found", title: "Not found", detail: "no resource at \(request.uri.path)")
+        case .contentTooLarge:
+            return JSONBody.tooLarge
+        default:
+            return Problem(error.status, slug: "http-error", title: error.status.reasonPhrase,
+                           detail: error.body ?? error.status.reasonPhrase)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import TTDN
-print("hi")
