@@ -1,0 +1,189 @@
+import Foundation
+import PQ
+import Testing
+import TestSupport
+import TTDN
+
+@Suite("Tokens and roles")
+struct AccessTests {
+    @Test func missingMalformedUnknownExpiredAndRevokedTokensAre401() async throws {
+        let server = try await TestServer.get()
+        let expired = try await server.token(.viewer, expiresOn: CalendarDate(year: 2023, month: 1, day: 1))
+        let revoked = try await server.token(.viewer)
+        let publicID = revoked.split(separator: "_")[1]
+        _ = try await server.pool.query("UPDATE api_tokens SET revoked_at = now() WHERE public_id = \(String(publicID))")
+        let forged = "ttdn_\(publicID)_" + String(repeating: "A", count: 40)
+        for header in ["", "Basic abc", "Bearer", "Bearer nonsense", "Bearer \(expired)", "Bearer \(revoked)", "Bearer \(forged)"] {
+            let answer = try await server.get("/v1/units", headers: ["Authorization": header])
+            #expect(answer.status == 401, "\(header)")
+            #expect(answer.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
+            #expect(answer.header("Content-Type") == "application/problem+json")
+        }
+    }
+
+    @Test func tokenSecretIsNeverStoredInClear() async throws {
+        let server = try await TestServer.get()
+        let created = try await server.post("/v1/tokens", ["role": "viewer", "name": "báo cáo tổng hợp"])
+        #expect(created.status == 201)
+        let secret = try #require(created.json["secret"] as? String)
+        #expect(secret.hasPrefix("ttdn_"))
+        let tokenID = try #require((created.json["token"] as? [String: Any])?["id"] as? String)
+        let leaks = try await server.pool.query("""
+            SELECT count(*)::int8 AS n FROM api_tokens t
+            WHERE t::text LIKE '%' || \(String(secret.suffix(40))) || '%'
+            """)
+        #expect(try leaks[0].decode("n", as: Int.self) == 0)
+        let audit = try await server.pool.query("SELECT count(*)::int8 AS n FROM audit_events WHERE after::text LIKE '%' || \(String(secret.suffix(40))) || '%'")
+        #expect(try audit[0].decode("n", as: Int.self) == 0)
+        // It works, is listed without its secret, and stops working once revoked.
+        #expect(try await server.get("/v1/units?limit=1", token: secret).status == 200)
+        let shown = try await server.get("/v1/tokens/\(tokenID)")
+        #expect(shown.json["secret"] == nil)
+        #expect(shown.json["last_used_at"] as? String != nil)
+        #expect(try await server.delete("/v1/tokens/\(tokenID)").status == 204)
+        #expect(try await server.get("/v1/units?limit=1", token: secret).status == 401)
+        #expect(try await server.auditActions("api_tokens", id: tokenID) == ["create", "revoke"])
+    }
+
+    /// Every role against every /v1 route: who may read, who may write, and nobody beyond.
+    @Test func roleMatrix() async throws {
+        let server = try await TestServer.get()
+        let unitA = try await server.createUnit(["kind": "district_office"])
+        let unitAID = unitA["id"] as! String
+        let childOfA = try await server.createUnit(["parent_id": unitAID])
+        let unitB = try await server.createUnit(["kind": "district_office"])
+        let unitBID = unitB["id"] as! String
+        let editorA = try await server.token(.editor, unit: unitAID)
+        let editorB = try await server.token(.editor, unit: unitBID)
+        let viewer = try await server.token(.viewer)
+        let victimToken = try await server.post("/v1/tokens", ["role": "viewer", "name": "victim"])
+        let victimID = (victimToken.json["token"] as! [String: Any])["id"] as! String
+
+        struct Case { let method: String; let path: String; let json: Any?; let admin: Int; let editorA: Int; let editorB: Int; let viewer: Int }
+        let newUnit: () -> [String: Any] = { ["code": uniqueCode("M"), "name": "Ma trận", "kind": "high_school"] }
+        let cases: [Case] = [
+            Case(method: "GET", path: "/v1/units", json: nil, admin: 200, editorA: 200, editorB: 200, viewer: 200),
+            Case(method: "GET", path: "/v1/units/\(unitAID)", json: nil, admin: 200, editorA: 200, editorB: 200, viewer: 200),
+            Case(method: "GET", path: "/v1/units/\(unitAID)/subtree", json: nil, admin: 200, editorA: 200, editorB: 200, viewer: 200),
+            Case(method: "POST", path: "/v1/units", json: newUnit(), admin: 201, editorA: 403, editorB: 403, viewer: 403),
+            Case(method: "POST", path: "/v1/units/import?dry_run=true", json: [newUnit()], admin: 200, editorA: 403, editorB: 403, viewer: 403),
+            Case(method: "PATCH", path: "/v1/units/\(childOfA["id"] as! String)", json: ["phone": "0225 111 222"], admin: 200, editorA: 200, editorB: 403, viewer: 403),
+            Case(method: "PATCH", path: "/v1/units/\(unitAID)", json: ["kind": "high_school"], admin: 200, editorA: 403, editorB: 403, viewer: 403),
+            Case(method: "DELETE", path: "/v1/units/\(UUID().uuidString.lowercased())", json: nil, admin: 404, editorA: 403, editorB: 403, viewer: 403),
+            Case(method: "GET", path: "/v1/tokens", json: nil, admin: 200, editorA: 403, editorB: 403, viewer: 403),
+            Case(method: "POST", path: "/v1/tokens", json: ["role": "viewer", "name": "x"], admin: 201, editorA: 403, editorB: 403, viewer: 403),
+            Case(method: "GET", path: "/v1/tokens/\(victimID)", json: nil, admin: 200, editorA: 403, editorB: 403, viewer: 403),
+            Case(method: "GET", path: "/v1/audit-events", json: nil, admin: 200, editorA: 403, editorB: 403, viewer: 403),
+            Case(method: "GET", path: "/v1/changes", json: nil, admin: 200, editorA: 200, editorB: 200, viewer: 200),
+            Case(method: "GET", path: "/v1/changes?types=api_tokens", json: nil, admin: 200, editorA: 400, editorB: 400, viewer: 400),
+            Case(method: "DELETE", path: "/v1/tokens/\(victimID)", json: nil, admin: 204, editorA: 403, editorB: 403, viewer: 403),
+        ]
+        // Non-admins first, so the admin's writes (kind change, revocation) come last.
+        for (name, token) in [("editorA", editorA), ("editorB", editorB), ("viewer", viewer), ("admin", server.adminToken)] {
+            for c in cases {
+                let headers = c.method == "PATCH" ? ["Content-Type": "application/merge-patch+json"] : [:]
+                let answer = try await server.request(c.method, c.path, token: token, json: c.json, headers: headers)
+                let expected = ["admin": c.admin, "editorA": c.editorA, "editorB": c.editorB, "viewer": c.viewer][name]!
+                #expect(answer.status == expected, "\(name) \(c.method) \(c.path): \(answer.text)")
+            }
+            let anonymous = try await server.request("GET", "/v1/units", headers: ["Authorization": ""])
+            #expect(anonymous.status == 401)
+        }
+    }
+}
+
+@Suite("Audit log and change feed")
+struct AuditAndChangeTests {
+    @Test func auditLogIsAdminReadableFilterableAndAppendOnly() async throws {
+        let server = try await TestServer.get()
+        let unit = try await server.createUnit()
+        let id = unit["id"] as! String
+        _ = try await server.patch("/v1/units/\(id)", ["district": "Cát Hải"])
+        let events = try await server.get("/v1/audit-events?resource_type=units&resource_id=\(id)")
+        #expect(events.status == 200)
+        #expect(events.items.map { $0["action"] as? String } == ["create", "update"])
+        #expect(events.items.last?["changed_fields"] as? [String] == ["district", "updated_at", "version"])
+        #expect((events.items.last?["before"] as? [String: Any])?["district"] is NSNull)
+        #expect(events.items.first?["actor_role"] as? String == "admin")
+        #expect(events.items.first?["request_id"] as? String != nil)
+        await #expect(throws: PQError.self) {
+            try await server.pool.query("DELETE FROM audit_events WHERE resource_id = \(id)")
+        }
+    }
+
+    @Test func changeFeedHasNoGapsOrDuplicatesUnderConcurrentWriters() async throws {
+        let server = try await TestServer.get()
+        let start = try await server.get("/v1/changes?types=units&limit=500")
+        var cursor = try #require(start.json["next_cursor"] as? String)
+        // Drain what already exists.
+        while true {
+            let page = try await server.get("/v1/changes?types=units&limit=500&after=\(cursor)")
+            cursor = page.json["next_cursor"] as! String
+            if page.items.isEmpty { break }
+        }
+        let marker = "FEED-\(UUID().uuidString.prefix(6))"
+        let writers = 8
+        let perWriter = 15
+        let poller = Task { () -> [Int] in
+            var sequences: [Int] = []
+            var position = cursor
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                let page = try await server.get("/v1/changes?types=units&limit=7&after=\(position)")
+                position = page.json["next_cursor"] as! String
+                for item in page.items {
+                    let resource = item["resource"] as? [String: Any]
+                    if (resource?["code"] as? String)?.hasPrefix(marker) == true { sequences.append(item["sequence"] as! Int) }
+                }
+                if sequences.count >= writers * perWriter { break }
+                if page.items.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            return sequences
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<writers {
+                group.addTask {
+                    for n in 0..<perWriter {
+                        let body = try JSONSerialization.data(withJSONObject: [
+                            "code": "\(marker)-\(writer)-\(n)", "name": "Nguồn tin \(writer)-\(n)", "kind": "high_school"])
+                        let answer = try await server.request("POST", "/v1/units", body: body, headers: ["Content-Type": "application/json"])
+                        #expect(answer.status == 201)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seen = try await poller.value
+        #expect(seen.count == writers * perWriter)
+        #expect(Set(seen).count == seen.count)
+        let expected = try await server.pool.query("""
+            SELECT array_agg(a.id ORDER BY a.id)::int8[] AS ids FROM audit_events a
+            WHERE a.resource_type = 'units' AND a.after->>'code' LIKE \(marker + "%")
+            """)
+        #expect(Set(seen) == Set(try expected[0].decode("ids", as: [Int].self)))
+    }
+
+    @Test func deletesAppearAsTombstones() async throws {
+        let server = try await TestServer.get()
+        let start = try await server.get("/v1/changes?types=units&limit=1")
+        var cursor = start.json["next_cursor"] as! String
+        while true {
+            let page = try await server.get("/v1/changes?types=units&limit=500&after=\(cursor)")
+            cursor = page.json["next_cursor"] as! String
+            if page.items.isEmpty { break }
+        }
+        let unit = try await server.createUnit()
+        let id = unit["id"] as! String
+        #expect(try await server.delete("/v1/units/\(id)").status == 204)
+        var mine: [[String: Any]] = []
+        for _ in 0..<50 where mine.count < 2 {
+            let page = try await server.get("/v1/changes?types=units&limit=500&after=\(cursor)")
+            cursor = page.json["next_cursor"] as! String
+            mine += page.items.filter { $0["resource_id"] as? String == id }
+            if mine.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(mine.map { $0["action"] as? String } == ["create", "delete"])
+        #expect(mine.last?["deleted"] as? Bool == true)
+        #expect(mine.last?["resource"] is NSNull)
+    }
+}
