@@ -1,0 +1,82 @@
+import Foundation
+import PQ
+import Testing
+import TestSupport
+import TTDN
+
+/// These stop and start a PostgreSQL of their own, so the other tests are not disturbed.
+@Suite("The server when the database goes away")
+struct DatabaseOutageTests {
+    @Test func readinessFollowsTheDatabaseWithoutRestartingTheServer() async throws {
+        let cluster = try PrivateCluster()
+        defer { cluster.destroy() }
+        var config = TestServer.makeConfig(databaseURL: cluster.url)
+        config.migrateOnStart = true
+        let (port, task) = try await TestServer.start(config)
+        defer { task.cancel() }
+        let pool = config.makePool(logger: .init(label: "test"))
+        defer { pool.close() }
+        let token = try await pool.withConnection {
+            try await Tokens.create(on: $0, role: .admin, unitID: nil, name: "outage", expiresOn: nil).secret
+        }
+        let server = TestServer(baseURL: "http://127.0.0.1:\(port)", pool: pool, config: config, adminToken: token)
+        #expect(try await server.get("/readyz").status == 200)
+        #expect(try await server.post("/v1/units", ["code": uniqueCode(), "name": "Trước", "kind": "high_school"]).status == 201)
+
+        for mode in ["fast", "immediate"] {
+            try cluster.stop(mode: mode)
+            let started = ContinuousClock.now
+            let ready = try await server.get("/readyz")
+            #expect(ready.status == 503)
+            #expect(ready.header("Retry-After") != nil)
+            #expect(try await server.get("/healthz").status == 200)
+            let list = try await server.get("/v1/units")
+            #expect(list.status == 503, "\(mode): \(list.text)")
+            #expect(list.header("Retry-After") != nil)
+            #expect(list.header("Content-Type") == "application/problem+json")
+            let write = try await server.post("/v1/units", ["code": uniqueCode(), "name": "Trong lúc mất", "kind": "high_school"])
+            #expect(write.status == 503)
+            #expect(ContinuousClock.now - started < .seconds(10))
+
+            try cluster.start()
+            var recovered = false
+            let back = ContinuousClock.now
+            while ContinuousClock.now - back < .seconds(5) {
+                if try await server.get("/readyz").status == 200 { recovered = true; break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(recovered, "\(mode): not ready within 5 s of PostgreSQL coming back")
+            #expect(try await server.get("/v1/units?limit=1").status == 200)
+            #expect(try await server.post("/v1/units", ["code": uniqueCode(), "name": "Sau", "kind": "high_school"]).status == 201)
+        }
+    }
+
+    @Test func startsWithTheDatabaseDownAndBecomesReady() async throws {
+        let cluster = try PrivateCluster()
+        defer { cluster.destroy() }
+        let pool = PQPool(configuration: PQConfiguration(url: cluster.url), maxConnections: 1)
+        defer { pool.close() }
+        try await Migrator(directory: URL(fileURLWithPath: sqlDirectory).appendingPathComponent("migrations")).migrate(on: pool)
+        try cluster.stop(mode: "fast")
+        let config = TestServer.makeConfig(databaseURL: cluster.url)
+        let (port, task) = try await TestServer.start(config)
+        defer { task.cancel() }
+        let server = TestServer(baseURL: "http://127.0.0.1:\(port)", pool: pool, config: config, adminToken: "")
+        #expect(try await server.get("/readyz").status == 503)
+        try cluster.start()
+        var ready = false
+        for _ in 0..<50 where !ready {
+            ready = try await server.get("/readyz").status == 200
+            if !ready { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(ready)
+    }
+
+    @Test func refusesToServeAnUnmigratedDatabase() async throws {
+        let url = try await TestDatabase.createDatabase(prefix: "unmigrated")
+        let config = TestServer.makeConfig(databaseURL: url)
+        await #expect(throws: StartupError.self) {
+            _ = try await buildApplication(config)
+        }
+    }
+}
