@@ -44,6 +44,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let routes = Routes(router: router, table: dependencies.routes)
     OpsRoutes(pool: dependencies.pool, metrics: dependencies.metrics).register(routes)
     UnitRoutes(pool: dependencies.pool).register(routes)
+    PlanRoutes(pool: dependencies.pool).register(routes)
+    PlanTaskRoutes(pool: dependencies.pool).register(routes)
     TokenRoutes(pool: dependencies.pool).register(routes)
     AuditRoutes(pool: dependencies.pool).register(routes)
     ChangeRoutes(pool: dependencies.pool).register(routes)

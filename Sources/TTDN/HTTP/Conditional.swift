@@ -1,3 +1,5 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Strong ETags from a row's version, `If-None-Match` → 304, `If-Match` → 412.
@@ -28,4 +30,21 @@ public enum Conditional {
         headers[.eTag] = etag
         return Response(status: .notModified, headers: headers)
     }
+}
+
+extension Conditional {
+    /// A single resource with its ETag, or 304 when the client's copy is current.
+    public static func resource<T: Encodable>(_ value: T, etag: String, request: Request,
+                                              status: HTTPResponse.Status = .ok) throws -> Response {
+        if request.method == .get, notModified(request, etag: etag) { return notModifiedResponse(etag: etag) }
+        return try JSONOutput.response(value, status: status, headers: [.eTag: etag])
+    }
+}
+
+/// The `{id}` of a path as a UUID; anything else names no resource (404).
+public func pathID(_ context: AppRequestContext, _ name: String = "id", what: String) throws -> UUID {
+    guard let raw = context.parameters.get(name), raw.count == 36, let id = UUID(uuidString: raw) else {
+        throw Problem.notFound(what)
+    }
+    return id
 }

@@ -1,0 +1,147 @@
+import Foundation
+import PQ
+
+/// A task of a plan, numbered as in the plan (`III.2.3`), with its derived deadline and class.
+public struct PlanTask: Codable, Sendable {
+    public var id: String
+    public var planId: String
+    public var code: String
+    public var position: Int
+    public var title: String
+    public var description: String?
+    public var parentId: String?
+    public var category: TaskCategory
+    public var year: Int?
+    public var quarter: Int?
+    public var startsOn: CalendarDate?
+    public var dueOn: CalendarDate?
+    /// The due date, else the end of the quarter, else of the year.
+    public var deadline: CalendarDate?
+    public var expectedOutputs: [String]
+    public var status: TaskStatus
+    public var progress: Int
+    public var completedOn: CalendarDate?
+    /// done_on_time, done_late, in_progress_on_time or overdue on `as_of` (null when cancelled).
+    public var progressClass: ProgressClass?
+    public var leadUnitIds: [String]
+    public var cooperatingUnitIds: [String]
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    public var etag: String { Conditional.etag(version: version) }
+
+    /// Columns of `plan_tasks t`, evaluated on the day `asOf` (today in Hai Phong when nil).
+    static func columns(asOf: CalendarDate?) -> PQQuery {
+        """
+        t.id, t.plan_id, t.code, t.position, t.title, t.description, t.parent_id, t.category::text AS category,
+        t.year, t.quarter, t.starts_on, t.due_on, ttdn_task_deadline(t.due_on, t.year, t.quarter) AS deadline,
+        t.expected_outputs::text[] AS expected_outputs, t.status::text AS status, t.progress, t.completed_on,
+        ttdn_progress_class(t.status, t.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter),
+                            coalesce(\(asOf), ttdn_today())) AS progress_class,
+        coalesce((SELECT array_agg(pu.unit_id::text ORDER BY pu.unit_id) FROM plan_task_units pu
+                  WHERE pu.task_id = t.id AND pu.role = 'lead'), '{}') AS lead_unit_ids,
+        coalesce((SELECT array_agg(pu.unit_id::text ORDER BY pu.unit_id) FROM plan_task_units pu
+                  WHERE pu.task_id = t.id AND pu.role = 'cooperating'), '{}') AS cooperating_unit_ids,
+        t.created_at, t.updated_at, t.version
+        """
+    }
+
+    init(row: PQRow) throws {
+        id = try row.decode("id", as: UUID.self).lowercased
+        planId = try row.decode("plan_id", as: UUID.self).lowercased
+        code = try row.decode("code")
+        position = try row.decode("position")
+        title = try row.decode("title")
+        description = try row.decode("description")
+        parentId = try row.decode("parent_id", as: UUID?.self)?.lowercased
+        category = TaskCategory(rawValue: try row.decode("category"))!
+        year = try row.decode("year")
+        quarter = try row.decode("quarter")
+        startsOn = try row.decode("starts_on")
+        dueOn = try row.decode("due_on")
+        deadline = try row.decode("deadline")
+        expectedOutputs = try row.decode("expected_outputs")
+        status = TaskStatus(rawValue: try row.decode("status"))!
+        progress = try row.decode("progress")
+        completedOn = try row.decode("completed_on")
+        progressClass = try row.decode("progress_class", as: String?.self).flatMap(ProgressClass.init(rawValue:))
+        leadUnitIds = try row.decode("lead_unit_ids")
+        cooperatingUnitIds = try row.decode("cooperating_unit_ids")
+        createdAt = try row.decode("created_at")
+        updatedAt = try row.decode("updated_at")
+        version = try row.decode("version")
+    }
+
+    var state: ProgressState { ProgressState(status: status, progress: progress, completedOn: completedOn) }
+
+    static let csvHeader = ["id", "plan_id", "code", "position", "title", "parent_id", "category", "year", "quarter",
+                            "starts_on", "due_on", "deadline", "status", "progress", "completed_on", "progress_class",
+                            "lead_unit_ids", "cooperating_unit_ids", "version"]
+    var csvRow: [String?] {
+        [id, planId, code, String(position), title, parentId, category.rawValue, year.map(String.init), quarter.map(String.init),
+         startsOn?.description, dueOn?.description, deadline?.description, status.rawValue, String(progress),
+         completedOn?.description, progressClass?.rawValue, leadUnitIds.joined(separator: " "),
+         cooperatingUnitIds.joined(separator: " "), String(version)]
+    }
+}
+
+/// The writable fields of a task.
+struct PlanTaskFields {
+    var planID: Field<UUID> = .absent
+    var code: Field<String> = .absent
+    var position: Field<Int> = .absent
+    var title: Field<String> = .absent
+    var description: Field<String> = .absent
+    var parentID: Field<UUID> = .absent
+    var category: Field<TaskCategory> = .absent
+    var year: Field<Int> = .absent
+    var quarter: Field<Int> = .absent
+    var startsOn: Field<CalendarDate> = .absent
+    var dueOn: Field<CalendarDate> = .absent
+    var expectedOutputs: Field<[String]> = .absent
+    var status: Field<TaskStatus> = .absent
+    var progress: Field<Int> = .absent
+    var completedOn: Field<CalendarDate> = .absent
+    var leadUnitIDs: Field<[UUID]> = .absent
+    var cooperatingUnitIDs: Field<[UUID]> = .absent
+    var reopen = false
+
+    init(reading reader: inout InputReader) {
+        planID = reader.uuid("plan_id")
+        code = reader.string("code", maxLength: 40)
+        if let value = code.value, value.range(of: "^[A-Za-z0-9][A-Za-z0-9.]{0,39}$", options: .regularExpression) == nil {
+            reader.fail("code", "must be the plan's numbering, e.g. III.2.3 (letters, digits and dots)")
+        }
+        position = reader.integer("position", range: 0...100_000)
+        title = reader.string("title", maxLength: 1000)
+        description = reader.string("description", maxLength: 20_000)
+        parentID = reader.uuid("parent_id")
+        category = reader.enumeration("category", TaskCategory.self)
+        year = reader.integer("year", range: 2000...2100)
+        quarter = reader.integer("quarter", range: 1...4)
+        startsOn = reader.date("starts_on")
+        dueOn = reader.date("due_on")
+        expectedOutputs = reader.stringArray("expected_outputs", maxCount: 50, maxLength: 2000)
+        status = reader.enumeration("status", TaskStatus.self)
+        progress = reader.integer("progress", range: 0...100)
+        completedOn = reader.date("completed_on")
+        leadUnitIDs = PlanTaskFields.uuids(&reader, "lead_unit_ids")
+        cooperatingUnitIDs = PlanTaskFields.uuids(&reader, "cooperating_unit_ids")
+        reopen = reader.bool("reopen").value ?? false
+        if let lead = leadUnitIDs.value, let cooperating = cooperatingUnitIDs.value, !Set(lead).isDisjoint(with: cooperating) {
+            reader.fail("cooperating_unit_ids", "a unit cannot both lead and cooperate on a task")
+        }
+    }
+
+    static func uuids(_ reader: inout InputReader, _ key: String) -> Field<[UUID]> {
+        let strings = reader.stringArray(key, maxCount: 200, maxLength: 36)
+        guard let values = strings.value else { return strings.isAbsent ? .absent : .value([]) }
+        let ids = values.compactMap { $0.count == 36 ? UUID(uuidString: $0) : nil }
+        guard ids.count == values.count else {
+            reader.fail(key, "every item must be a unit id (UUID)")
+            return .absent
+        }
+        return .value(Array(Set(ids)).sorted { $0.uuidString < $1.uuidString })
+    }
+}
