@@ -46,6 +46,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     UnitRoutes(pool: dependencies.pool).register(routes)
     PlanRoutes(pool: dependencies.pool).register(routes)
     PlanTaskRoutes(pool: dependencies.pool).register(routes)
+    EventRoutes(pool: dependencies.pool).register(routes)
     TokenRoutes(pool: dependencies.pool).register(routes)
     AuditRoutes(pool: dependencies.pool).register(routes)
     ChangeRoutes(pool: dependencies.pool).register(routes)

@@ -139,7 +139,7 @@ struct PlanTaskFields {
         guard let values = strings.value else { return strings.isAbsent ? .absent : .value([]) }
         let ids = values.compactMap { $0.count == 36 ? UUID(uuidString: $0) : nil }
         guard ids.count == values.count else {
-            reader.fail(key, "every item must be a unit id (UUID)")
+            reader.fail(key, "every item must be an id (UUID)")
             return .absent
         }
         return .value(Array(Set(ids)).sorted { $0.uuidString < $1.uuidString })

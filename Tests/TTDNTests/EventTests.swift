@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import TestSupport
+import TTDN
+
+@Suite("Events calendar")
+struct EventTests {
+    @Test func anniversariesOf2023MatchThePlan() async throws {
+        let server = try await TestServer.get()
+        let answer = try await server.get("/v1/events/occurrences?from=2023-01-01&to=2023-12-31")
+        #expect(answer.status == 200)
+        var byCode: [String: [String: Any]] = [:]
+        for item in answer.items { if let code = item["code"] as? String { byCode[code] = item } }
+        #expect(byCode["DCSVN-0302"]?["anniversary"] as? Int == 93)
+        #expect(byCode["HCM-1905"]?["anniversary"] as? Int == 133)
+        #expect(byCode["CMT8-1908"]?["anniversary"] as? Int == 78)
+        #expect(byCode["GPHP-1305"]?["anniversary"] as? Int == 68)
+        #expect(byCode["ASEAN-0808"]?["anniversary"] as? Int == 56)
+        #expect(byCode["ASEAN-WEEK"]?["date"] as? String == "2023-07-28")
+        #expect(byCode["ASEAN-WEEK"]?["end_date"] as? String == "2023-08-08")
+        #expect(byCode["TET-QUYMAO-2023"]?["date"] as? String == "2023-01-22")
+        let dates = answer.items.compactMap { $0["date"] as? String }
+        #expect(dates == dates.sorted())
+        let in2024 = try await server.get("/v1/events/occurrences?from=2024-01-01&to=2024-12-31")
+        #expect(!in2024.items.contains { $0["code"] as? String == "TET-QUYMAO-2023" })
+        #expect(in2024.items.first { $0["code"] as? String == "DCSVN-0302" }?["anniversary"] as? Int == 94)
+    }
+
+    @Test func yearlyRangesAndOneOffEventsExpand() async throws {
+        let server = try await TestServer.get()
+        let wrap = try await server.post("/v1/events", ["title": "Chiến dịch cuối năm", "kind": "campaign", "recurrence": "yearly",
+                                                        "month": 12, "day": 20, "end_month": 1, "end_day": 10])
+        #expect(wrap.status == 201)
+        let conference = try await server.post("/v1/events", ["title": "Hội thảo hợp tác Lào - Campuchia", "kind": "conference",
+                                                              "recurrence": "once", "starts_on": "2023-10-02", "ends_on": "2023-10-03",
+                                                              "founding_year": 2023])
+        #expect(conference.status == 201)
+        let january = try await server.get("/v1/events/occurrences?from=2024-01-05&to=2024-01-06")
+        let wrapped = january.items.first { $0["event_id"] as? String == wrap.json["id"] as? String }
+        #expect(wrapped?["date"] as? String == "2023-12-20")
+        #expect(wrapped?["end_date"] as? String == "2024-01-10")
+        let october = try await server.get("/v1/events/occurrences?from=2023-10-03&to=2023-10-03")
+        #expect(october.items.contains { $0["event_id"] as? String == conference.json["id"] as? String })
+        let badSchedule = try await server.post("/v1/events", ["title": "Sai", "kind": "campaign", "recurrence": "yearly", "month": 2, "day": 30])
+        #expect(badSchedule.status == 422)
+        #expect(badSchedule.errorFields == ["recurrence"])
+        let onceWithoutDate = try await server.post("/v1/events", ["title": "Sai", "kind": "conference", "recurrence": "once"])
+        #expect(onceWithoutDate.status == 422)
+        #expect(try await server.get("/v1/events/occurrences?from=2023-05-01&to=2023-01-01").status == 400)
+    }
+
+    @Test func icsFeedIsICalendar() async throws {
+        let server = try await TestServer.get()
+        let feed = try await server.get("/v1/events.ics?from=2023-01-01&to=2023-12-31")
+        #expect(feed.status == 200)
+        #expect(feed.header("Content-Type")?.hasPrefix("text/calendar") == true)
+        #expect(feed.text.hasPrefix("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"))
+        #expect(feed.text.contains("DTSTART;VALUE=DATE:20230203\r\n"))
+        #expect(feed.text.contains("DTSTART;VALUE=DATE:20230728\r\nDTEND;VALUE=DATE:20230809\r\n"))
+        #expect(feed.text.split(separator: "\r\n").allSatisfy { $0.utf8.count <= 75 })
+    }
+}
