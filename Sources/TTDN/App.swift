@@ -47,6 +47,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     PlanRoutes(pool: dependencies.pool).register(routes)
     PlanTaskRoutes(pool: dependencies.pool).register(routes)
     EventRoutes(pool: dependencies.pool).register(routes)
+    TrainingRoutes(pool: dependencies.pool).register(routes)
     TokenRoutes(pool: dependencies.pool).register(routes)
     AuditRoutes(pool: dependencies.pool).register(routes)
     ChangeRoutes(pool: dependencies.pool).register(routes)

@@ -213,6 +213,24 @@ public struct InputReader {
         }
     }
 
+    /// An RFC 3339 timestamp with a zone (`2023-09-15T08:00:00+07:00`).
+    public mutating func timestamp(_ key: String) -> Field<Date> {
+        read(key) { value in
+            guard case .string(let s) = value, let date = InputReader.parseTimestamp(s) else {
+                return .failure("must be an RFC 3339 date-time with a time zone, e.g. 2023-09-15T08:00:00+07:00")
+            }
+            return .success(date)
+        }
+    }
+
+    static func parseTimestamp(_ text: String) -> Date? {
+        let strict = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
+        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        guard text.count <= 40, text.count >= 20, let date = (try? strict.parse(text)) ?? (try? fractional.parse(text)) else { return nil }
+        let year = Calendar(identifier: .gregorian).component(.year, from: date)
+        return (1900...2200).contains(year) ? date : nil
+    }
+
     public mutating func email(_ key: String) -> Field<String> {
         read(key) { value in
             InputReader.text(value, maxLength: 254, minLength: 3).flatMap { email in
