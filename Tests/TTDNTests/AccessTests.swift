@@ -23,7 +23,8 @@ struct AccessTests {
 
     @Test func tokenSecretIsNeverStoredInClear() async throws {
         let server = try await TestServer.get()
-        let created = try await server.post("/v1/tokens", ["role": "viewer", "name": "báo cáo tổng hợp"])
+        let key = UUID().uuidString
+        let created = try await server.post("/v1/tokens", ["role": "viewer", "name": "báo cáo tổng hợp"], headers: ["Idempotency-Key": key])
         #expect(created.status == 201)
         let secret = try #require(created.json["secret"] as? String)
         #expect(secret.hasPrefix("ttdn_"))
@@ -35,12 +36,19 @@ struct AccessTests {
         #expect(try leaks[0].decode("n", as: Int.self) == 0)
         let audit = try await server.pool.query("SELECT count(*)::int8 AS n FROM audit_events WHERE after::text LIKE '%' || \(String(secret.suffix(40))) || '%'")
         #expect(try audit[0].decode("n", as: Int.self) == 0)
+        let kept = try await server.pool.query("SELECT count(*)::int8 AS n FROM idempotency_keys WHERE body LIKE '%' || \(String(secret.suffix(40))) || '%'")
+        #expect(try kept[0].decode("n", as: Int.self) == 0)
+        let replay = try await server.post("/v1/tokens", ["role": "viewer", "name": "báo cáo tổng hợp"], headers: ["Idempotency-Key": key])
+        #expect(replay.status == 201)
+        #expect(replay.json["secret"] is NSNull)
         // It works, is listed without its secret, and stops working once revoked.
         #expect(try await server.get("/v1/units?limit=1", token: secret).status == 200)
         let shown = try await server.get("/v1/tokens/\(tokenID)")
         #expect(shown.json["secret"] == nil)
         #expect(shown.json["last_used_at"] as? String != nil)
-        #expect(try await server.delete("/v1/tokens/\(tokenID)").status == 204)
+        let revoked = try await server.post("/v1/tokens/\(tokenID)/revoke", [String: Any]())
+        #expect(revoked.status == 200)
+        #expect(revoked.json["revoked_at"] as? String != nil)
         #expect(try await server.get("/v1/units?limit=1", token: secret).status == 401)
         #expect(try await server.auditActions("api_tokens", id: tokenID) == ["create", "revoke"])
     }
@@ -76,7 +84,7 @@ struct AccessTests {
             Case(method: "GET", path: "/v1/audit-events", json: nil, admin: 200, editorA: 403, editorB: 403, viewer: 403),
             Case(method: "GET", path: "/v1/changes", json: nil, admin: 200, editorA: 200, editorB: 200, viewer: 200),
             Case(method: "GET", path: "/v1/changes?types=api_tokens", json: nil, admin: 200, editorA: 400, editorB: 400, viewer: 400),
-            Case(method: "DELETE", path: "/v1/tokens/\(victimID)", json: nil, admin: 204, editorA: 403, editorB: 403, viewer: 403),
+            Case(method: "POST", path: "/v1/tokens/\(victimID)/revoke", json: [String: Any](), admin: 200, editorA: 403, editorB: 403, viewer: 403),
         ]
         // Non-admins first, so the admin's writes (kind change, revocation) come last.
         for (name, token) in [("editorA", editorA), ("editorB", editorB), ("viewer", viewer), ("admin", server.adminToken)] {

@@ -10,7 +10,7 @@ struct TokenRoutes {
         routes.add(.get, "/v1/tokens", list)
         routes.add(.post, "/v1/tokens", create)
         routes.add(.get, "/v1/tokens/{id}", get)
-        routes.add(.delete, "/v1/tokens/{id}", revoke)
+        routes.add(.post, "/v1/tokens/{id}/revoke", revoke)
     }
 
     static func id(_ context: AppRequestContext) throws -> UUID {
@@ -37,6 +37,14 @@ struct TokenRoutes {
         if tokens.count > page.limit {
             tokens.removeLast()
             next = tokens.last.map { Cursor.encode([PQTimestamp.format($0.createdAt), $0.id]) }
+        }
+        if CSVOutput.wanted(by: request) {
+            // Tokens are few: one page of up to 500 is the whole list in practice; the cursor still applies.
+            return CSVOutput.response(
+                header: ["id", "public_id", "role", "unit_id", "name", "expires_on", "revoked_at", "last_used_at", "created_at"],
+                rows: tokens.map { [$0.id, $0.publicId, $0.role, $0.unitId, $0.name, $0.expiresOn?.description,
+                                    $0.revokedAt.map(PQTimestamp.format), $0.lastUsedAt.map(PQTimestamp.format), PQTimestamp.format($0.createdAt)] },
+                filename: "tokens")
         }
         return try Pagination.response(request: request, items: tokens, nextCursor: next)
     }
@@ -67,24 +75,31 @@ struct TokenRoutes {
                 try await Tokens.create(on: write.connection, role: role, unitID: unitID, name: name, expiresOn: expiresOn)
             }
             try await write.audit(AuditEntry("api_tokens", id: created.token.id, action: "create", before: TokenView?.none, after: created.token))
-            struct Answer: Encodable { let token: TokenView; let secret: String }
             return try StoredResponse.json(Answer(token: created.token, secret: created.secret), status: .created,
                                            headers: ["Location": "/v1/tokens/\(created.token.id)", "Cache-Control": "no-store"])
         }
     }
 
+    /// The secret is shown once: a replay of an idempotent create answers without it.
+    struct Answer: Encodable {
+        let token: TokenView
+        let secret: String?
+    }
+
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("manage tokens")
         let id = try Self.id(context)
-        try await context.write(pool) { write in
+        let token = try await context.write(pool) { write -> TokenView in
             let before = try await write.query("SELECT \(TokenView.columns) FROM api_tokens WHERE id = \(id) FOR UPDATE")
             guard let row = before.first else { throw Problem.notFound("the token") }
             let after = try await write.query("""
                 UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id) RETURNING \(TokenView.columns)
                 """)
+            let revoked = try TokenView(row: after[0])
             try await write.audit(AuditEntry("api_tokens", id: id.lowercased, action: "revoke",
-                                             before: try TokenView(row: row), after: try TokenView(row: after[0])))
+                                             before: try TokenView(row: row), after: revoked))
+            return revoked
         }
-        return Response(status: .noContent)
+        return try JSONOutput.response(token)
     }
 }

@@ -109,17 +109,31 @@ struct AuditRoutes {
         // Dates are Hai Phong days: from is inclusive, to is inclusive.
         if let from { conditions.append("occurred_at >= (\(from)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')") }
         if let to { conditions.append("occurred_at < ((\(to)::date + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')") }
-        if let cursor = page.cursor, let last = cursor.first.flatMap(Int.init) { conditions.append("id > \(last)") }
-        let rows = try await pool.query("""
-            SELECT \(AuditEvent.columns) FROM audit_events
-            WHERE \(PQQuery.joined(conditions, separator: " AND ")) ORDER BY id LIMIT \(page.limit + 1)
-            """)
-        var events = try rows.map(AuditEvent.init(row:))
-        var next: String?
-        if events.count > page.limit {
-            events.removeLast()
-            next = events.last.map { Cursor.encode([String($0.id)]) }
+        let filter = PQQuery.joined(conditions, separator: " AND ")
+        let pool = self.pool
+        let fetch: @Sendable ([String]?, Int) async throws -> ([AuditEvent], [String]?) = { cursor, limit in
+            var page: PQQuery = filter
+            if let last = cursor?.first.flatMap(Int.init) { page = page + " AND id > \(last)" }
+            let rows = try await pool.query("""
+                SELECT \(AuditEvent.columns) FROM audit_events WHERE \(page) ORDER BY id LIMIT \(limit + 1)
+                """)
+            var events = try rows.map(AuditEvent.init(row:))
+            var next: [String]?
+            if events.count > limit {
+                events.removeLast()
+                next = events.last.map { [String($0.id)] }
+            }
+            return (events, next)
         }
-        return try Pagination.response(request: request, items: events, nextCursor: next)
+        if CSVOutput.wanted(by: request) {
+            return CSVOutput.stream(header: ["id", "occurred_at", "actor_token_id", "actor_role", "actor_unit_id", "resource_type",
+                                             "resource_id", "action", "changed_fields", "request_id"], filename: "audit-events") { cursor in
+                let (events, next) = try await fetch(cursor, 500)
+                return (events.map { [String($0.id), PQTimestamp.format($0.occurredAt), $0.actorTokenId, $0.actorRole, $0.actorUnitId,
+                                      $0.resourceType, $0.resourceId, $0.action, $0.changedFields.joined(separator: " "), $0.requestId] }, next)
+            }
+        }
+        let (events, next) = try await fetch(page.cursor, page.limit)
+        return try Pagination.response(request: request, items: events, nextCursor: next.map(Cursor.encode))
     }
 }

@@ -34,7 +34,8 @@ struct ChangeRoutes {
         var query = QueryReader(request)
         var types = visible
         if let requested = query.string("types", maxLength: 500) {
-            types = requested.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            types = requested.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if types.isEmpty { query.fail("types", "must name at least one change type: \(visible.joined(separator: ", "))") }
             for type in types where !visible.contains(type) {
                 query.fail("types", "\(type) is not a change type you can follow; known: \(visible.joined(separator: ", "))")
             }
@@ -69,6 +70,7 @@ struct ChangeRoutes {
             last = (try row.decode("txid"), try row.decode("id"))
         }
         // The cursor always comes back, even on an empty page: poll again with it.
-        return try Pagination.response(request: request, items: changes, nextCursor: Cursor.encode([last.txid, String(last.id)]))
+        return try Pagination.response(request: request, items: changes, nextCursor: Cursor.encode([last.txid, String(last.id)]),
+                                       cursorParameter: "after")
     }
 }

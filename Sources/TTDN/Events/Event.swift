@@ -138,5 +138,8 @@ struct EventFields {
         description = reader.string("description", maxLength: 5000)
         organiserUnitID = reader.uuid("organiser_unit_id")
         planTaskIDs = PlanTaskFields.uuids(&reader, "plan_task_ids")
+        for (key, isNull) in [("title", title.isNull), ("kind", kind.isNull), ("recurrence", recurrence.isNull)] where isNull {
+            reader.fail(key, "must not be null")
+        }
     }
 }

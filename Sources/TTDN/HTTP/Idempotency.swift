@@ -18,6 +18,18 @@ public struct StoredResponse: Sendable {
         return StoredResponse(status: status, headers: headers, body: try JSONOutput.data(value))
     }
 
+    /// The response as it may be stored: a top-level `secret` (a new token's) is blanked,
+    /// because secrets are shown once and never kept.
+    var withoutSecrets: StoredResponse {
+        guard var object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any], object["secret"] != nil,
+              let data = try? JSONSerialization.data(withJSONObject: object.merging(["secret": NSNull()]) { $1 }, options: [.sortedKeys])
+        else { return self }
+        object["secret"] = NSNull()
+        var copy = self
+        copy.body = data
+        return copy
+    }
+
     public var response: Response {
         var fields = HTTPFields()
         for (name, value) in headers { if let name = HTTPField.Name(name) { fields[name] = value } }
@@ -48,7 +60,12 @@ public enum Idempotency {
         let scope = "\(context.principal?.tokenID.uuidString ?? "anonymous") \(request.method.rawValue) \(request.uri.path)"
         var hasher = SHA256()
         hasher.update(data: Data(request.uri.path.utf8))
-        hasher.update(data: Data(body.readableBytesView))
+        // A JSON body is compared by content: the same object with keys in another order is the same request.
+        if let value = try? JSONBody.parse(body) {
+            hasher.update(data: Data(value.canonical.utf8))
+        } else {
+            hasher.update(data: Data(body.readableBytesView))
+        }
         let requestHash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
 
         let claimed = try await pool.query("""
@@ -61,6 +78,10 @@ public enum Idempotency {
                    OR idempotency_keys.created_at < now() - \(lifetime)::interval
             RETURNING 1
             """)
+        if Int.random(in: 0..<100) == 0 {
+            // Keys live 24 hours; clearing them now and then keeps the table small.
+            _ = try? await pool.query("DELETE FROM idempotency_keys WHERE created_at < now() - \(lifetime)::interval")
+        }
         if claimed.isEmpty {
             let rows = try await pool.query("""
                 SELECT request_hash, state, status, headers::text AS headers, body
@@ -93,11 +114,12 @@ public enum Idempotency {
         do {
             return try await context.write(pool) { write in
                 let stored = try await handler(write)
-                let headers = String(decoding: try JSONEncoder().encode(stored.headers), as: UTF8.self)
+                let kept = stored.withoutSecrets
+                let headers = String(decoding: try JSONEncoder().encode(kept.headers), as: UTF8.self)
                 _ = try await write.query("""
                     UPDATE idempotency_keys
                     SET state = 'completed', status = \(Int(stored.status.code)), headers = \(headers)::jsonb,
-                        body = \(String(decoding: stored.body, as: UTF8.self))
+                        body = \(String(decoding: kept.body, as: UTF8.self))
                     WHERE scope = \(scope) AND key = \(key)
                     """)
                 return stored

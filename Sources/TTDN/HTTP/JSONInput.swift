@@ -24,6 +24,22 @@ public enum JSONValue: Decodable, Sendable, Equatable {
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 
+    /// A canonical text form: object keys sorted, no insignificant white space.
+    var canonical: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .string(let s):
+            let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])) ?? Data()
+            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+        case .array(let items): return "[" + items.map(\.canonical).joined(separator: ",") + "]"
+        case .object(let object):
+            return "{" + object.keys.sorted().map { JSONValue.string($0).canonical + ":" + object[$0]!.canonical }.joined(separator: ",") + "}"
+        }
+    }
+
     var typeName: String {
         switch self {
         case .null: return "null"
@@ -103,6 +119,10 @@ public enum Field<Value: Sendable>: Sendable {
         if case .absent = self { return true }
         return false
     }
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
     /// For merge patches: the new value if given, nil if cleared, `current` if absent.
     public func merged(into current: Value?) -> Value? {
         switch self {
@@ -163,8 +183,10 @@ public struct InputReader {
         guard case .string(let raw) = value else { return .failure("must be a string, not \(value.typeName)") }
         if raw.unicodeScalars.contains("\u{0}") { return .failure("must not contain NUL characters") }
         let text = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.count < minLength { return .failure(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters") }
-        if text.count > maxLength { return .failure("must have at most \(maxLength) characters") }
+        // Counted in code points after NFC, as PostgreSQL's length() counts them.
+        let length = text.unicodeScalars.count
+        if length < minLength { return .failure(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters") }
+        if length > maxLength { return .failure("must have at most \(maxLength) characters") }
         return .success(text)
     }
 
@@ -268,6 +290,11 @@ public struct InputReader {
             }
             return .success(out)
         }
+    }
+
+    /// For merge patches of fields that always have a value: null is refused.
+    public mutating func notNull<T>(_ key: String, _ field: Field<T>) {
+        if case .null = field { fail(key, "must not be null") }
     }
 
     /// Marks a field required: adds an error when it is absent or null.

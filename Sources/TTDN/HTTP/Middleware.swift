@@ -16,6 +16,12 @@ extension HTTPField.Name {
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
+    /// The public part of the bearer token (never the secret), for the access log.
+    static func publicID(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
+        return Tokens.parse(String(header.dropFirst(7)))?.publicID
+    }
+
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -42,7 +48,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             "path": .string(request.uri.path),
             "status": .stringConvertible(response.status.code),
             "duration_ms": .string(String(format: "%.2f", milliseconds)),
-            "token": .string(context.principal?.publicID ?? "-"),
+            "token": .string(RequestLogMiddleware.publicID(request) ?? "-"),
         ])
         return response
     }
@@ -82,6 +88,20 @@ struct ProblemMiddleware: RouterMiddleware {
         if error.isQueryCanceled {
             context.logger.warning("statement timed out", metadata: ["error": .string(error.description)])
             return .unavailable("the database took too long to answer; retry shortly")
+        }
+        if let state = error.sqlState, state.hasPrefix("23") {
+            // An integrity rule the handler did not explain: still the caller's data, never a 500.
+            context.logger.notice("unexplained constraint violation", metadata: ["error": .string(error.description)])
+            let field = error.column ?? "body"
+            if error.isUniqueViolation {
+                return .conflict("the request conflicts with existing data (\(error.constraint ?? "unique"))",
+                                 errors: [FieldError(field, "is already used")])
+            }
+            return .validation([FieldError(field, "breaks the rule \(error.constraint ?? "of the database")")])
+        }
+        if let state = error.sqlState, state.hasPrefix("22") {
+            context.logger.notice("data exception", metadata: ["error": .string(error.description)])
+            return .validation([FieldError(error.column ?? "body", "has a value out of range for its type")])
         }
         if error.isSerializationFailure {
             return .unavailable("the request collided with a concurrent change; retry", retryAfterSeconds: 1)

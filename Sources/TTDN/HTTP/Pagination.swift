@@ -36,23 +36,23 @@ public enum Cursor {
 
 public enum Pagination {
     /// The `Link: <...>; rel="next"` header for the next page, keeping the request's other parameters.
-    public static func linkHeader(request: Request, nextCursor: String) -> String {
+    public static func linkHeader(request: Request, nextCursor: String, parameter: String = "cursor") -> String {
         var components = URLComponents()
         components.path = request.uri.path
         var items = request.uri.queryParameters
-            .filter { $0.key != "cursor" }
+            .filter { $0.key != parameter }
             .map { URLQueryItem(name: String($0.key), value: String($0.value)) }
-        items.append(URLQueryItem(name: "cursor", value: nextCursor))
+        items.append(URLQueryItem(name: parameter, value: nextCursor))
         components.queryItems = items
         return "<\(components.string ?? request.uri.path)>; rel=\"next\""
     }
 
     /// A JSON page, or a CSV stream when the client asked for text/csv.
     public static func response<Item: Encodable & Sendable>(
-        request: Request, items: [Item], nextCursor: String?
+        request: Request, items: [Item], nextCursor: String?, cursorParameter: String = "cursor"
     ) throws -> Response {
         var headers = HTTPFields()
-        if let nextCursor { headers[.link] = linkHeader(request: request, nextCursor: nextCursor) }
+        if let nextCursor { headers[.link] = linkHeader(request: request, nextCursor: nextCursor, parameter: cursorParameter) }
         return try JSONOutput.response(Page(items: items, nextCursor: nextCursor), headers: headers)
     }
 }

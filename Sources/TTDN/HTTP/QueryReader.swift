@@ -25,7 +25,7 @@ public struct QueryReader {
         guard let raw = values[name] else { return nil }
         if raw.unicodeScalars.contains("\u{0}") { fail(name, "must not contain NUL characters"); return nil }
         let text = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
-        if text.count > maxLength { fail(name, "must have at most \(maxLength) characters"); return nil }
+        if text.unicodeScalars.count > maxLength { fail(name, "must have at most \(maxLength) characters"); return nil }
         return text
     }
 

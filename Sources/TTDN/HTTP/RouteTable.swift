@@ -21,14 +21,20 @@ public final class RouteTable: @unchecked Sendable {
     /// Methods registered for templates that match `path`.
     public func methods(matching path: String) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        var methods: [HTTPRequest.Method] = []
+        // Like the router, a literal segment wins over a capture: /v1/units/import is not /v1/units/{id}.
+        var best: (literals: [Bool], methods: [HTTPRequest.Method])?
         for route in routes {
             let pattern = route.template.split(separator: "/", omittingEmptySubsequences: true)
-            guard pattern.count == segments.count else { continue }
-            let matches = zip(pattern, segments).allSatisfy { p, s in p.hasPrefix("{") || p == s }
-            if matches, !methods.contains(route.method) { methods.append(route.method) }
+            guard pattern.count == segments.count,
+                  zip(pattern, segments).allSatisfy({ p, s in p.hasPrefix("{") || p == s }) else { continue }
+            let literals = pattern.map { !$0.hasPrefix("{") }
+            if let current = best, current.literals == literals {
+                if !current.methods.contains(route.method) { best?.methods.append(route.method) }
+            } else if best == nil || literals.lexicographicallyPrecedes(best!.literals, by: { $0 && !$1 }) {
+                best = (literals, [route.method])
+            }
         }
-        return methods
+        return best?.methods ?? []
     }
 }
 

@@ -129,6 +129,10 @@ struct PlanTaskFields {
         leadUnitIDs = PlanTaskFields.uuids(&reader, "lead_unit_ids")
         cooperatingUnitIDs = PlanTaskFields.uuids(&reader, "cooperating_unit_ids")
         reopen = reader.bool("reopen").value ?? false
+        for (key, isNull) in [("code", code.isNull), ("position", position.isNull), ("title", title.isNull),
+                              ("category", category.isNull), ("status", status.isNull), ("progress", progress.isNull)] where isNull {
+            reader.fail(key, "must not be null")
+        }
         if let lead = leadUnitIDs.value, let cooperating = cooperatingUnitIDs.value, !Set(lead).isDisjoint(with: cooperating) {
             reader.fail("cooperating_unit_ids", "a unit cannot both lead and cooperate on a task")
         }

@@ -81,6 +81,9 @@ struct PlanFields {
         purposes = reader.stringArray("purposes", maxCount: 50, maxLength: 5000)
         requirements = reader.stringArray("requirements", maxCount: 50, maxLength: 5000)
         status = reader.enumeration("status", PlanStatus.self)
+        for (key, isNull) in [("year", year.isNull), ("title", title.isNull), ("issuing_unit_id", issuingUnitID.isNull), ("status", status.isNull)] where isNull {
+            reader.fail(key, "must not be null")
+        }
         reader.markKnown("legal_bases")
         guard case .object(let object) = body, let raw = object["legal_bases"] else { return }
         switch raw {

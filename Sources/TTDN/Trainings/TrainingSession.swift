@@ -108,5 +108,9 @@ struct TrainingFields {
         capacity = reader.integer("capacity", range: 1...100_000)
         registrationDeadline = reader.date("registration_deadline")
         status = reader.enumeration("status", TrainingStatus.self)
+        for (key, isNull) in [("title", title.isNull), ("organiser_unit_id", organiserUnitID.isNull), ("format", format.isNull),
+                              ("capacity", capacity.isNull), ("status", status.isNull)] where isNull {
+            reader.fail(key, "must not be null")
+        }
     }
 }

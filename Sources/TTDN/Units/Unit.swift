@@ -135,6 +135,10 @@ struct UnitFields: Sendable {
         validFrom = reader.date("valid_from")
         validTo = reader.date("valid_to")
         successorID = reader.uuid("successor_id")
+        reader.notNull("code", code)
+        reader.notNull("name", name)
+        reader.notNull("kind", kind)
+        reader.notNull("active", active)
         if case .object(let object) = body, let officer = object["officer"] {
             switch officer {
             case .null:
