@@ -48,6 +48,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     PlanTaskRoutes(pool: dependencies.pool).register(routes)
     EventRoutes(pool: dependencies.pool).register(routes)
     TrainingRoutes(pool: dependencies.pool).register(routes)
+    MediaRoutes(pool: dependencies.pool).register(routes)
     TokenRoutes(pool: dependencies.pool).register(routes)
     AuditRoutes(pool: dependencies.pool).register(routes)
     ChangeRoutes(pool: dependencies.pool).register(routes)

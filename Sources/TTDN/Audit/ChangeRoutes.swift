@@ -11,7 +11,7 @@ struct ChangeRoutes {
     let pool: PQPool
 
     /// Resource types in the feed, and who may see them.
-    static let publicTypes = ["units", "plans", "plan_tasks", "plan_task_assignments", "events", "training_sessions", "training_participants"]
+    static let publicTypes = ["units", "plans", "plan_tasks", "plan_task_assignments", "events", "training_sessions", "training_participants", "media_entries"]
     static let adminTypes = ["api_tokens"]
 
     func register(_ routes: Routes) {

@@ -1,0 +1,151 @@
+import Foundation
+import Hummingbird
+import PQ
+
+/// `GET /v1/aggregates/media?group_by=month[,sentiment]&from=&to=`: counts of media items
+/// (published from `from`, inclusive, to `to`, exclusive; Hai Phong days), grouped by one or two
+/// dimensions, plus the response times to misinformation per month.
+///
+/// Time, sentiment, origin, country and response status come from `media_daily_counts`, which
+/// every write keeps current in its own transaction; outlet and topic are counted from the entries.
+struct MediaAggregateRoutes {
+    let pool: PQPool
+
+    enum Dimension: String, CaseIterable {
+        case day, week, month, sentiment, origin, country, outlet, topic, responseStatus = "response_status"
+
+        var fromRollup: Bool { self != .outlet && self != .topic }
+
+        /// The key's SQL over `media_daily_counts c` (rollup) or `media_entries m` (scan).
+        var rollupKey: String {
+            switch self {
+            case .day: return "to_char(c.day, 'YYYY-MM-DD')"
+            case .week: return "to_char(c.day, 'IYYY-\"W\"IW')"
+            case .month: return "to_char(c.day, 'YYYY-MM')"
+            case .sentiment: return "c.sentiment::text"
+            case .origin: return "c.origin::text"
+            case .country: return "nullif(c.country, '')"
+            case .responseStatus: return "c.response_status::text"
+            case .outlet, .topic: return "NULL"
+            }
+        }
+
+        var scanKey: String {
+            let day = "(m.published_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
+            switch self {
+            case .day: return "to_char(\(day), 'YYYY-MM-DD')"
+            case .week: return "to_char(\(day), 'IYYY-\"W\"IW')"
+            case .month: return "to_char(\(day), 'YYYY-MM')"
+            case .sentiment: return "m.sentiment::text"
+            case .origin: return "m.origin::text"
+            case .country: return "m.country"
+            case .responseStatus: return "m.response_status::text"
+            case .outlet: return "m.outlet::text"
+            case .topic: return "topic::text"
+            }
+        }
+    }
+
+    struct Group: Encodable, Sendable {
+        let key: JSONValueOutput
+        let keys: [String: String?]
+        let count: Int
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: VerbatimKey.self)
+            try container.encode(key, forKey: VerbatimKey("key"))
+            var nested = container.nestedContainer(keyedBy: VerbatimKey.self, forKey: VerbatimKey("keys"))
+            for (name, value) in keys { try nested.encode(value, forKey: VerbatimKey(name)) }
+            try container.encode(count, forKey: VerbatimKey("count"))
+        }
+    }
+
+    struct ResponseTimes: Encodable, Sendable {
+        let period: String
+        let count: Int
+        let medianSeconds: Double
+        let p90Seconds: Double
+    }
+
+    struct Report: Encodable, Sendable {
+        let groupBy: [String]
+        let from: CalendarDate
+        let to: CalendarDate
+        let groups: [Group]
+        let responseTimes: [ResponseTimes]
+    }
+
+    @Sendable func aggregate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var query = QueryReader(request)
+        var dimensions: [Dimension] = []
+        let raw = query.string("group_by", maxLength: 100) ?? "month"
+        for name in raw.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if let dimension = Dimension(rawValue: name), !dimensions.contains(dimension) { dimensions.append(dimension) }
+            else { query.fail("group_by", "must be one or two of: \(Dimension.allCases.map(\.rawValue).joined(separator: ", "))") }
+        }
+        if dimensions.count > 2 { query.fail("group_by", "takes at most two dimensions") }
+        let today = HaiPhong.today()
+        let from = query.date("from") ?? CalendarDate(year: today.year, month: 1, day: 1)!
+        let to = query.date("to") ?? CalendarDate(year: today.year + 1, month: 1, day: 1)!
+        if to <= from { query.fail("to", "must be after from (to is exclusive)") }
+        if to.daysSinceEpoch - from.daysSinceEpoch > 3660 * 2 { query.fail("to", "must be at most twenty years after from") }
+        let misinformation = query.bool("misinformation")
+        try query.finish()
+
+        let report = try await pool.withConnection { connection -> Report in
+            let rows: PQRows
+            let keySQL: (Dimension) -> String = { dimensions.allSatisfy(\.fromRollup) ? $0.rollupKey : $0.scanKey }
+            let selectKeys = PQQuery(unescaped: dimensions.enumerated().map { "\(keySQL($0.element)) AS k\($0.offset)" }.joined(separator: ", "))
+            let groupKeys = PQQuery(unescaped: dimensions.indices.map { "k\($0)" }.joined(separator: ", "))
+            if dimensions.allSatisfy(\.fromRollup) {
+                var condition: PQQuery = "c.day >= \(from) AND c.day < \(to)"
+                if let misinformation { condition = condition + " AND c.misinformation = \(misinformation)" }
+                rows = try await connection.query("""
+                    SELECT \(selectKeys), sum(c.n)::int8 AS n FROM media_daily_counts c WHERE \(condition)
+                    GROUP BY \(groupKeys) HAVING sum(c.n) > 0 ORDER BY \(groupKeys)
+                    """)
+            } else {
+                let unnest = PQQuery(unescaped: dimensions.contains(.topic) ? ", unnest(CASE WHEN m.topics = '{}' THEN ARRAY[NULL]::nfc_text[] ELSE m.topics END) AS topic" : "")
+                var condition: PQQuery = """
+                    m.published_at >= (\(from)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+                    AND m.published_at < (\(to)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+                    """
+                if let misinformation { condition = condition + " AND m.misinformation = \(misinformation)" }
+                rows = try await connection.query("""
+                    SELECT \(selectKeys), count(*)::int8 AS n FROM media_entries m\(unnest) WHERE \(condition)
+                    GROUP BY \(groupKeys) ORDER BY \(groupKeys)
+                    """)
+            }
+            let groups = try rows.map { row -> Group in
+                var keys: [String: String?] = [:]
+                var values: [String?] = []
+                for (index, dimension) in dimensions.enumerated() {
+                    let value = try row.decode(index, as: String?.self)
+                    keys[dimension.rawValue] = value
+                    values.append(value)
+                }
+                let key: JSONValueOutput = values.count == 1
+                    ? values[0].map { .string($0) } ?? .null
+                    : .array(values.map { $0.map { .string($0) } ?? .null })
+                return Group(key: key, keys: keys, count: try row.decode("n"))
+            }
+            let times = try await connection.query("""
+                SELECT to_char(m.captured_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS period, count(*)::int8 AS n,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM m.responded_at - m.captured_at))::float8 AS median,
+                       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM m.responded_at - m.captured_at))::float8 AS p90
+                FROM media_entries m
+                WHERE m.misinformation AND m.responded_at IS NOT NULL
+                  AND m.published_at >= (\(from)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+                  AND m.published_at < (\(to)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+                GROUP BY 1 ORDER BY 1
+                """).map { ResponseTimes(period: try $0.decode("period"), count: try $0.decode("n"),
+                                         medianSeconds: try $0.decode("median"), p90Seconds: try $0.decode("p90")) }
+            return Report(groupBy: dimensions.map(\.rawValue), from: from, to: to, groups: groups, responseTimes: times)
+        }
+        if CSVOutput.wanted(by: request) {
+            return CSVOutput.response(header: report.groupBy + ["count"],
+                                      rows: report.groups.map { group in report.groupBy.map { group.keys[$0] ?? nil } + [String(group.count)] },
+                                      filename: "media-aggregate")
+        }
+        return try JSONOutput.response(report)
+    }
+}
