@@ -11,8 +11,8 @@ struct ChangeRoutes {
     let pool: PQPool
 
     /// Resource types in the feed, and who may see them.
-    static let publicTypes = ["units", "plans", "plan_tasks", "plan_task_assignments", "events", "training_sessions", "training_participants", "media_entries"]
-    static let adminTypes = ["api_tokens"]
+    static let publicTypes = ["units", "plans", "plan_tasks", "plan_task_assignments", "events", "training_sessions", "training_participants", "media_entries", "report_periods", "report_indicators"]
+    static let adminTypes = ["api_tokens", "reports"]
 
     func register(_ routes: Routes) {
         routes.add(.get, "/v1/changes", list)

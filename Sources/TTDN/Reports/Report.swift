@@ -1,0 +1,164 @@
+import Foundation
+import PQ
+
+public enum ReportStatus: String, CaseIterable, Codable, Sendable { case draft, submitted, returned, accepted }
+
+public struct ReportSection: Codable, Sendable, Equatable {
+    public var title: String
+    public var body: String
+}
+
+public struct ReportTransition: Codable, Sendable {
+    public var fromStatus: ReportStatus
+    public var toStatus: ReportStatus
+    public var actorTokenId: String?
+    public var actorRole: String?
+    public var comment: String?
+    public var at: Date
+}
+
+/// A unit's report for a period: indicator values, narrative, covered tasks, attachments,
+/// and its review history. `on_time` is derived from the first submission and the due date.
+public struct Report: Encodable, Sendable {
+    public var id: String
+    public var unitId: String
+    public var periodId: String
+    public var status: ReportStatus
+    var values: [String: JSONValueOutput]
+    public var prefilled: [String]
+    public var sections: [ReportSection]
+    public var taskIds: [String]
+    public var attachments: [String]
+    public var firstSubmittedAt: Date?
+    public var submittedAt: Date?
+    public var acceptedAt: Date?
+    public var onTime: Bool?
+    public var history: [ReportTransition]
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    public var etag: String { Conditional.etag(version: version) }
+
+    enum CodingKeys: String, CodingKey {
+        case id, unitId, periodId, status, values, prefilled, sections, taskIds, attachments, firstSubmittedAt, submittedAt,
+             acceptedAt, onTime, history, createdAt, updatedAt, version
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id); try c.encode(unitId, forKey: .unitId); try c.encode(periodId, forKey: .periodId)
+        try c.encode(status, forKey: .status)
+        var v = c.nestedContainer(keyedBy: VerbatimKey.self, forKey: .values)
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) { try v.encode(value, forKey: VerbatimKey(key)) }
+        try c.encode(prefilled, forKey: .prefilled); try c.encode(sections, forKey: .sections); try c.encode(taskIds, forKey: .taskIds)
+        try c.encode(attachments, forKey: .attachments); try c.encodeIfPresent(firstSubmittedAt, forKey: .firstSubmittedAt)
+        try c.encodeIfPresent(submittedAt, forKey: .submittedAt); try c.encodeIfPresent(acceptedAt, forKey: .acceptedAt)
+        try c.encodeIfPresent(onTime, forKey: .onTime); try c.encode(history, forKey: .history)
+        try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt); try c.encode(version, forKey: .version)
+    }
+
+    static let columns = PQQuery(unescaped: """
+        r.id, r.unit_id, r.period_id, r.status::text AS status, r.sections::text AS sections, r.attachments::text[] AS attachments,
+        r.first_submitted_at, r.submitted_at, r.accepted_at, r.created_at, r.updated_at, r.version,
+        (r.first_submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= p.due_on AS on_time,
+        coalesce((SELECT json_object_agg(v.indicator_code, coalesce(to_json(v.number_value), to_json(v.text_value::text)))::text
+                  FROM report_values v WHERE v.report_id = r.id), '{}') AS values,
+        coalesce((SELECT array_agg(v.indicator_code ORDER BY v.indicator_code) FROM report_values v WHERE v.report_id = r.id AND v.prefilled), '{}') AS prefilled,
+        coalesce((SELECT array_agg(t.task_id::text ORDER BY t.task_id) FROM report_tasks t WHERE t.report_id = r.id), '{}') AS task_ids,
+        coalesce((SELECT json_agg(json_build_object('from_status', h.from_status, 'to_status', h.to_status,
+                      'actor_token_id', h.actor_token_id, 'actor_role', h.actor_role, 'comment', h.comment,
+                      'at', to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) ORDER BY h.id)::text
+                  FROM report_transitions h WHERE h.report_id = r.id), '[]') AS history
+        """)
+
+    init(row: PQRow) throws {
+        id = try row.decode("id", as: UUID.self).lowercased
+        unitId = try row.decode("unit_id", as: UUID.self).lowercased
+        periodId = try row.decode("period_id")
+        status = ReportStatus(rawValue: try row.decode("status"))!
+        sections = try JSONDecoder().decode([ReportSection].self, from: Data(try row.decode("sections", as: String.self).utf8))
+        attachments = try row.decode("attachments")
+        firstSubmittedAt = try row.decode("first_submitted_at")
+        submittedAt = try row.decode("submitted_at")
+        acceptedAt = try row.decode("accepted_at")
+        onTime = try row.decode("on_time")
+        values = try JSONDecoder().decode([String: JSONValueOutput].self, from: Data(try row.decode("values", as: String.self).utf8))
+        prefilled = try row.decode("prefilled")
+        taskIds = try row.decode("task_ids")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .custom { d in
+            let text = try d.singleValueContainer().decode(String.self)
+            guard let date = PQTimestamp.parse(text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "+00")) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: d.codingPath, debugDescription: "timestamp"))
+            }
+            return date
+        }
+        history = try decoder.decode([ReportTransition].self, from: Data(try row.decode("history", as: String.self).utf8))
+        createdAt = try row.decode("created_at")
+        updatedAt = try row.decode("updated_at")
+        version = try row.decode("version")
+    }
+}
+
+/// What a create or merge patch may carry.
+struct ReportFields {
+    var unitID: Field<UUID> = .absent
+    var periodID: Field<String> = .absent
+    /// Indicator code → number or text; nil removes the value (merge patch).
+    var values: [String: JSONValue?]? = nil
+    var sections: Field<[ReportSection]> = .absent
+    var taskIDs: Field<[UUID]> = .absent
+    var attachments: Field<[String]> = .absent
+
+    init(reading reader: inout InputReader, body: JSONValue) {
+        unitID = reader.uuid("unit_id")
+        periodID = reader.string("period_id", maxLength: 25)
+        taskIDs = PlanTaskFields.uuids(&reader, "task_ids")
+        attachments = reader.stringArray("attachments", maxCount: 50, maxLength: 2000)
+        if let urls = attachments.value, urls.contains(where: { MediaURL.normalize($0) == nil }) {
+            reader.fail("attachments", "every item must be an absolute http or https URL")
+        }
+        reader.markKnown("values")
+        reader.markKnown("sections")
+        guard case .object(let object) = body else { return }
+        switch object["values"] {
+        case nil: break
+        case .object(let map)?:
+            values = [:]
+            for (code, value) in map {
+                switch value {
+                case .null: values?[code] = .some(nil)
+                case .int(let n) where n >= 0 && n <= 1_000_000_000_000: values?[code] = value
+                case .double(let d) where d >= 0 && d <= 1e12 && d.isFinite: values?[code] = value
+                case .int, .double: reader.fail("values.\(code)", "must be a number from 0 to 10^12")
+                case .string(let s):
+                    switch InputReader.text(.string(s), maxLength: 20_000, minLength: 1) {
+                    case .success(let text): values?[code] = .string(text)
+                    case .failure(let invalid): reader.fail("values.\(code)", invalid.message)
+                    }
+                default: reader.fail("values.\(code)", "must be a number or a text")
+                }
+            }
+        default: reader.fail("values", "must be an object of indicator code to value")
+        }
+        switch object["sections"] {
+        case nil: break
+        case .null?: sections = .null
+        case .array(let items)? where items.count <= 50:
+            var out: [ReportSection] = []
+            for (index, item) in items.enumerated() {
+                guard var nested = try? InputReader(item, prefix: "sections[\(index)]") else {
+                    reader.fail("sections[\(index)]", "must be an object with title and body"); continue
+                }
+                let title = nested.required("title", nested.string("title", maxLength: 300))
+                let body = nested.required("body", nested.string("body", maxLength: 50_000))
+                do { try nested.finish(readOnly: []) } catch let problem as Problem { problem.errors.forEach { reader.fail($0.field, $0.message) } } catch {}
+                if let title, let body { out.append(ReportSection(title: title, body: body)) }
+            }
+            sections = .value(out)
+        default: reader.fail("sections", "must be an array of at most 50 {title, body} objects")
+        }
+    }
+}

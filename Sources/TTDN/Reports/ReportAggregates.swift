@@ -1,0 +1,200 @@
+import Foundation
+import Hummingbird
+import PQ
+
+/// Completeness and timeliness of a period's reports, and indicator totals for the consolidated
+/// report to the City People's Committee.
+struct ReportAggregateRoutes {
+    let pool: PQPool
+
+    struct Compliance: Encodable, Sendable {
+        var expected = 0
+        var submitted = 0
+        var onTime = 0
+        var late = 0
+        var missing = 0
+        var accepted = 0
+        var missingUnits: [UnitRef] = []
+        /// submitted / expected
+        var completeness: Double { expected == 0 ? 0 : (Double(submitted) / Double(expected) * 10000).rounded() / 10000 }
+        /// on_time / expected
+        var timeliness: Double { expected == 0 ? 0 : (Double(onTime) / Double(expected) * 10000).rounded() / 10000 }
+
+        enum CodingKeys: String, CodingKey { case expected, submitted, onTime, late, missing, accepted, missingUnits, completeness, timeliness }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(expected, forKey: .expected); try c.encode(submitted, forKey: .submitted); try c.encode(onTime, forKey: .onTime)
+            try c.encode(late, forKey: .late); try c.encode(missing, forKey: .missing); try c.encode(accepted, forKey: .accepted)
+            try c.encode(missingUnits, forKey: .missingUnits); try c.encode(completeness, forKey: .completeness)
+            try c.encode(timeliness, forKey: .timeliness)
+        }
+    }
+
+    struct UnitRef: Encodable, Sendable { let id: String; let code: String; let name: String }
+
+    struct Breakdown: Encodable, Sendable {
+        let key: String?
+        let name: String?
+        let compliance: Compliance
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: VerbatimKey.self)
+            try c.encode(key, forKey: VerbatimKey("key"))
+            try c.encode(name, forKey: VerbatimKey("name"))
+            try compliance.encode(to: encoder)
+        }
+    }
+
+    struct ComplianceReport: Encodable, Sendable {
+        let periodId: String
+        let dueOn: CalendarDate
+        let overall: Compliance
+        let byUnitKind: [Breakdown]
+        let byParentUnit: [Breakdown]
+    }
+
+    static func periodID(_ query: inout QueryReader) -> String? {
+        let id = query.string("period_id", maxLength: 25)
+        if id == nil, query.errors.isEmpty { query.fail("period_id", "is required") }
+        return id
+    }
+
+    @Sendable func compliance(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var query = QueryReader(request)
+        let periodID = Self.periodID(&query)
+        try query.finish()
+        let report = try await pool.withConnection { connection -> ComplianceReport in
+            guard let period = try await ReportPeriodRoutes.find(periodID!, on: connection) else { throw Problem.notFound("the report period") }
+            let rows = try await connection.query("""
+                SELECT u.id, u.code, u.name, u.kind::text AS kind, u.parent_id, parent.name AS parent_name,
+                       r.status::text AS status, r.first_submitted_at IS NOT NULL AS submitted,
+                       (r.first_submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= \(period.dueOn) AS on_time
+                FROM units u
+                LEFT JOIN units parent ON parent.id = u.parent_id
+                LEFT JOIN reports r ON r.unit_id = u.id AND r.period_id = \(period.id)
+                WHERE ttdn_expected_to_report(u.kind, u.active, u.valid_from, u.valid_to, \(period.endsOn))
+                ORDER BY u.name COLLATE "vi-x-icu", u.id
+                """)
+            var overall = Compliance()
+            var byKind: [String: Compliance] = [:]
+            var byParent: [String: (name: String?, compliance: Compliance)] = [:]
+            for row in rows {
+                let unit = UnitRef(id: try row.decode("id", as: UUID.self).lowercased, code: try row.decode("code"), name: try row.decode("name"))
+                let submitted = try row.decode("submitted", as: Bool?.self) ?? false
+                let onTime = try row.decode("on_time", as: Bool?.self) ?? false
+                let accepted = try row.decode("status", as: String?.self) == "accepted"
+                func count(_ c: inout Compliance) {
+                    c.expected += 1
+                    if submitted { c.submitted += 1; if onTime { c.onTime += 1 } else { c.late += 1 } }
+                    else { c.missing += 1; c.missingUnits.append(unit) }
+                    if accepted { c.accepted += 1 }
+                }
+                count(&overall)
+                count(&byKind[try row.decode("kind"), default: Compliance()])
+                let parent = try row.decode("parent_id", as: UUID?.self)?.lowercased ?? ""
+                if byParent[parent] == nil { byParent[parent] = (try row.decode("parent_name"), Compliance()) }
+                count(&byParent[parent]!.compliance)
+            }
+            return ComplianceReport(
+                periodId: period.id, dueOn: period.dueOn, overall: overall,
+                byUnitKind: byKind.sorted { $0.key < $1.key }.map { Breakdown(key: $0.key, name: nil, compliance: $0.value) },
+                byParentUnit: byParent.sorted { $0.key < $1.key }.map { Breakdown(key: $0.key.isEmpty ? nil : $0.key, name: $0.value.name, compliance: $0.value.compliance) })
+        }
+        if CSVOutput.wanted(by: request) {
+            func line(_ scope: String, _ key: String?, _ c: Compliance) -> [String?] {
+                [scope, key, String(c.expected), String(c.submitted), String(c.onTime), String(c.late), String(c.missing),
+                 String(c.accepted), String(c.completeness), String(c.timeliness), c.missingUnits.map(\.code).joined(separator: " ")]
+            }
+            let rows = [line("overall", nil, report.overall)] + report.byUnitKind.map { line("unit_kind", $0.key, $0.compliance) }
+                + report.byParentUnit.map { line("parent_unit", $0.key, $0.compliance) }
+            return CSVOutput.response(header: ["scope", "key", "expected", "submitted", "on_time", "late", "missing", "accepted",
+                                               "completeness", "timeliness", "missing_units"], rows: rows, filename: "report-compliance")
+        }
+        return try JSONOutput.response(report)
+    }
+
+    struct Total: Encodable, Sendable {
+        let key: String?
+        let total: Double?
+        let reports: Int
+        let reportIds: [String]
+    }
+
+    struct IndicatorTotal: Encodable, Sendable {
+        let code: String
+        let name: String
+        let aggregation: String
+        let overall: Total
+        let byUnitKind: [Total]
+        let byParentUnit: [Total]
+    }
+
+    struct Summary: Encodable, Sendable {
+        let periodId: String
+        let statuses: [String]
+        let indicators: [IndicatorTotal]
+    }
+
+    @Sendable func summary(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var query = QueryReader(request)
+        let periodID = Self.periodID(&query)
+        let includeSubmitted = query.bool("include_submitted") ?? false
+        try query.finish()
+        let statuses = includeSubmitted ? ["accepted", "submitted"] : ["accepted"]
+        let summary = try await pool.withConnection { connection -> Summary in
+            guard try await ReportPeriodRoutes.find(periodID!, on: connection) != nil else { throw Problem.notFound("the report period") }
+            let rows = try await connection.query("""
+                SELECT i.code, i.name, i.aggregation::text AS aggregation, r.id AS report_id, u.kind::text AS kind, u.parent_id,
+                       v.number_value::float8 AS value, r.submitted_at
+                FROM report_values v
+                JOIN reports r ON r.id = v.report_id
+                JOIN units u ON u.id = r.unit_id
+                JOIN report_indicators i ON i.code = v.indicator_code
+                WHERE r.period_id = \(periodID!) AND r.status::text = ANY(\(statuses))
+                ORDER BY i.position, i.code, r.submitted_at, r.id
+                """)
+            struct Item { let report: String; let kind: String; let parent: String?; let value: Double?; let at: Date? }
+            var order: [String] = []
+            var meta: [String: (name: String, aggregation: String)] = [:]
+            var items: [String: [Item]] = [:]
+            for row in rows {
+                let code: String = try row.decode("code")
+                if meta[code] == nil { order.append(code); meta[code] = (try row.decode("name"), try row.decode("aggregation")) }
+                items[code, default: []].append(Item(report: try row.decode("report_id", as: UUID.self).lowercased, kind: try row.decode("kind"),
+                                                      parent: try row.decode("parent_id", as: UUID?.self)?.lowercased,
+                                                      value: try row.decode("value"), at: try row.decode("submitted_at")))
+            }
+            func total(_ key: String?, _ list: [Item], _ aggregation: String) -> Total {
+                let values = list.compactMap(\.value)
+                let value: Double?
+                switch aggregation {
+                case "sum": value = values.reduce(0, +)
+                case "max": value = values.max()
+                case "latest": value = list.filter { $0.value != nil }.max { ($0.at ?? .distantPast) < ($1.at ?? .distantPast) }?.value
+                default: value = nil // text: the reports are listed, nothing is added up
+                }
+                return Total(key: key, total: value, reports: list.count, reportIds: list.map(\.report))
+            }
+            let indicators = order.map { code -> IndicatorTotal in
+                let list = items[code]!, aggregation = meta[code]!.aggregation
+                return IndicatorTotal(
+                    code: code, name: meta[code]!.name, aggregation: aggregation, overall: total(nil, list, aggregation),
+                    byUnitKind: Dictionary(grouping: list, by: \.kind).sorted { $0.key < $1.key }.map { total($0.key, $0.value, aggregation) },
+                    byParentUnit: Dictionary(grouping: list, by: { $0.parent ?? "" }).sorted { $0.key < $1.key }
+                        .map { total($0.key.isEmpty ? nil : $0.key, $0.value, aggregation) })
+            }
+            return Summary(periodId: periodID!, statuses: statuses, indicators: indicators)
+        }
+        if CSVOutput.wanted(by: request) {
+            var rows: [[String?]] = []
+            for indicator in summary.indicators {
+                func line(_ scope: String, _ t: Total) -> [String?] {
+                    [indicator.code, scope, t.key, t.total.map { String($0) }, String(t.reports), t.reportIds.joined(separator: " ")]
+                }
+                rows.append(line("overall", indicator.overall))
+                rows += indicator.byUnitKind.map { line("unit_kind", $0) } + indicator.byParentUnit.map { line("parent_unit", $0) }
+            }
+            return CSVOutput.response(header: ["indicator", "scope", "key", "total", "reports", "report_ids"], rows: rows, filename: "report-summary")
+        }
+        return try JSONOutput.response(summary)
+    }
+}
