@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 "TTDN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Real PostgreSQL for tests: the database the test command started, or a private cluster.

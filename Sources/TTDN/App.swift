@@ -12,6 +12,7 @@ public struct AppDependencies: Sendable {
     public let pool: PQPool
     public let metrics: PrometheusCollectorRegistry
     public let routes: RouteTable
+    var rateLimiter: RateLimiter? = nil
 }
 
 /// Metrics are process-global in swift-metrics: bootstrap once, reuse the registry after.
@@ -40,6 +41,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware(routes: dependencies.routes))
     router.add(middleware: AuthMiddleware(pool: dependencies.pool))
+    if let limiter = dependencies.rateLimiter { router.add(middleware: RateLimitMiddleware(limiter: limiter)) }
 
     let routes = Routes(router: router, table: dependencies.routes)
     OpsRoutes(pool: dependencies.pool, metrics: dependencies.metrics).register(routes)
@@ -74,9 +76,13 @@ public func buildApplication(
     var logger = Logger(label: "ttdn")
     logger.logLevel = config.logLevel
     let pool = config.makePool(logger: logger)
+    if let url = URLComponents(string: config.databaseURL), let host = url.host {
+        logger.info("database", metadata: ["host": .string(host), "port": .stringConvertible(url.port ?? 5432), "name": .string(url.path)])
+    }
     try await checkMigrations(config, pool: pool, logger: logger)
 
-    let dependencies = AppDependencies(pool: pool, metrics: bootstrapMetrics(), routes: RouteTable())
+    let limiter = config.rateLimitPerSecond > 0 ? RateLimiter(rate: config.rateLimitPerSecond, burst: config.rateLimitBurst) : nil
+    let dependencies = AppDependencies(pool: pool, metrics: bootstrapMetrics(), routes: RouteTable(), rateLimiter: limiter)
     let router = buildRouter(dependencies)
     var app = Application(
         router: router,

@@ -15,6 +15,9 @@ public struct AppConfig: Sendable {
     public var migrateOnStart = false
     /// How long SIGTERM waits for requests in flight before the process exits.
     public var shutdownTimeout: Duration = .seconds(20)
+    /// Requests a second per token, per process (0 turns the limit off), and the burst allowed.
+    public var rateLimitPerSecond: Double = 100
+    public var rateLimitBurst: Double = 200
 
     public init() {}
 
@@ -29,6 +32,8 @@ public struct AppConfig: Sendable {
         if let ms = environment["TTDN_STATEMENT_TIMEOUT_MS"].flatMap(Int.init), ms > 0 { config.statementTimeoutMilliseconds = ms }
         if let dir = environment["TTDN_SQL_DIR"], !dir.isEmpty { config.sqlDirectory = dir }
         if let seconds = environment["TTDN_SHUTDOWN_TIMEOUT_S"].flatMap(Int.init), seconds > 0 { config.shutdownTimeout = .seconds(seconds) }
+        if let rate = environment["TTDN_RATE_LIMIT_RPS"].flatMap(Double.init), rate >= 0 { config.rateLimitPerSecond = rate }
+        if let burst = environment["TTDN_RATE_LIMIT_BURST"].flatMap(Double.init), burst >= 1 { config.rateLimitBurst = burst }
         return config
     }
 

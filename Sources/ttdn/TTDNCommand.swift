@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PQ
+import ServiceLifecycle
 import TTDN
 
 @main
@@ -60,7 +61,13 @@ struct Serve: AsyncParsableCommand {
         if let port { config.port = port }
         config.migrateOnStart = migrate
         let app = try await buildApplication(config)
-        try await app.runService()
+        // SIGTERM/SIGINT: stop accepting, let requests in flight finish, close the pool; give up
+        // (cancel what still runs) after TTDN_SHUTDOWN_TIMEOUT_S.
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
+                                              cancellationSignals: [], logger: database.logger(config))
+        group.maximumGracefulShutdownDuration = config.shutdownTimeout
+        group.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: group).run()
     }
 }
 

@@ -63,6 +63,7 @@ final class TestServer: Sendable {
         config.sqlDirectory = sqlDirectory
         config.logLevel = .warning
         config.poolSize = 8
+        config.rateLimitPerSecond = 0 // the concurrency tests fire hundreds of requests with one token
         return config
     }
 
@@ -131,11 +132,19 @@ final class TestServer: Sendable {
 
 func uniqueCode(_ prefix: String = "T") -> String { "\(prefix)-\(UUID().uuidString.prefix(12))" }
 
+/// One server for the whole test process. The first caller starts it; callers that arrive while
+/// it starts await the same task (an actor alone would let each of them start its own).
 private actor SharedServer {
-    private var started: TestServer?
+    private var starting: Task<TestServer, any Error>?
 
     func server() async throws -> TestServer {
-        if let started { return started }
+        if let starting { return try await starting.value }
+        let task = Task { try await SharedServer.start() }
+        starting = task
+        return try await task.value
+    }
+
+    private static func start() async throws -> TestServer {
         let url = try await TestDatabase.createDatabase(prefix: "ttdn")
         let config = TestServer.makeConfig(databaseURL: url)
         let pool = config.makePool(logger: .init(label: "test"))
@@ -145,8 +154,6 @@ private actor SharedServer {
             try await Tokens.create(on: connection, role: .admin, unitID: nil, name: "test admin", expiresOn: nil).secret
         }
         let (port, _) = try await TestServer.start(config)
-        let server = TestServer(baseURL: "http://127.0.0.1:\(port)", pool: pool, config: config, adminToken: admin)
-        started = server
-        return server
+        return TestServer(baseURL: "http://127.0.0.1:\(port)", pool: pool, config: config, adminToken: admin)
     }
 }

@@ -11,7 +11,7 @@ struct UnitCRUDTests {
         let code = uniqueCode()
         let answer = try await server.post("/v1/units", [
             "code": code, "name": "Phòng Giáo dục và Đào tạo quận Thử", "kind": "district_office",
-            "district": "Lê Chân", "officer": ["name": "Nguyễn Văn A", "email": "a@example.vn"],
+            "district": "Dương Kinh Thử", "officer": ["name": "Nguyễn Văn A", "email": "a@example.vn"],
         ])
         #expect(answer.status == 201)
         let id = try #require(answer.json["id"] as? String)
