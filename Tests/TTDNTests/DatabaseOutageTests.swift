@@ -23,6 +23,23 @@ struct DatabaseOutageTests {
         #expect(try await server.get("/readyz").status == 200)
         #expect(try await server.post("/v1/units", ["code": uniqueCode(), "name": "Trước", "kind": "high_school"]).status == 201)
 
+        // A steady mix of reads and writes for the whole test; every acknowledged write must survive.
+        let load = Task { () -> (acknowledged: [String], statuses: [Int: Int]) in
+            var acknowledged: [String] = []
+            var statuses: [Int: Int] = [:]
+            while !Task.isCancelled {
+                let code = uniqueCode("LOAD")
+                let body = try JSONSerialization.data(withJSONObject: ["code": code, "name": "Tải", "kind": "high_school"])
+                if let write = try? await server.request("POST", "/v1/units", body: body, headers: ["Content-Type": "application/json"]) {
+                    statuses[write.status, default: 0] += 1
+                    if write.status == 201 { acknowledged.append(code) }
+                }
+                if let read = try? await server.get("/v1/units?limit=5") { statuses[read.status, default: 0] += 1 }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return (acknowledged, statuses)
+        }
+
         for mode in ["fast", "immediate"] {
             try cluster.stop(mode: mode)
             let started = ContinuousClock.now
@@ -49,6 +66,13 @@ struct DatabaseOutageTests {
             #expect(try await server.get("/v1/units?limit=1").status == 200)
             #expect(try await server.post("/v1/units", ["code": uniqueCode(), "name": "Sau", "kind": "high_school"]).status == 201)
         }
+        load.cancel()
+        let (acknowledged, statuses) = try await load.value
+        #expect(statuses[500] == nil, "\(statuses)")
+        #expect(Set(statuses.keys).isSubset(of: [200, 201, 503]), "\(statuses)")
+        #expect(!acknowledged.isEmpty)
+        let stored = try await pool.query("SELECT count(*)::int8 AS n FROM units WHERE code = ANY(\(acknowledged))")
+        #expect(try stored[0].decode("n", as: Int.self) == acknowledged.count)
     }
 
     @Test func startsWithTheDatabaseDownAndBecomesReady() async throws {
