@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PQ
-import SwiftCSV
 
 struct MediaFilter: Sendable {
     var origin: MediaOrigin?
@@ -264,16 +263,16 @@ struct MediaRoutes {
         var errors: [FieldError]
     }
 
-    struct ImportReport: Encodable, Sendable {
+    struct ImportReport: ImportOutcome {
         let dryRun: Bool
         let valid: Bool
         let created: Int
         let duplicates: Int
         let invalid: Int
         let rows: [ImportRow]
+        var rowErrors: [(row: Int, error: FieldError)] { rows.flatMap { row in row.errors.map { (row.row, $0) } } }
+        enum CodingKeys: String, CodingKey { case dryRun, valid, created, duplicates, invalid, rows }
     }
-
-    struct RollBack: Error { let report: ImportReport }
 
     /// CSV (header row of field names; `topics` separated by `;`) or a JSON array. Duplicates are
     /// reported and skipped unless `on_duplicate=fail`; any invalid row makes a real run write nothing.
@@ -286,7 +285,13 @@ struct MediaRoutes {
         try query.finish()
         try JSONBody.requireJSON(request, mediaTypes: ["application/json", "text/csv"])
         let body = try await JSONBody.collect(request)
-        let rows = try Self.importRows(body, csv: request.headers[.contentType]?.lowercased().hasPrefix("text/csv") == true)
+        let rows = try BulkImport.rows(body, csv: BulkImport.isCSV(request), what: "media entries") { column, value in
+            switch column {
+            case "misinformation": return value == "true" ? .bool(true) : value == "false" ? .bool(false) : .string(value)
+            case "topics": return .array(value.split(separator: ";").map { .string($0.trimmingCharacters(in: .whitespaces)) })
+            default: return .string(value)
+            }
+        }
         let apply: (Write) async throws -> ImportReport = { write in
             var results: [ImportRow] = []
             for (offset, value) in rows.enumerated() {
@@ -327,52 +332,6 @@ struct MediaRoutes {
                                 duplicates: results.filter { $0.status == "duplicate" }.count,
                                 invalid: results.filter { $0.status == "invalid" }.count, rows: results)
         }
-        if dryRun {
-            do {
-                _ = try await context.write(pool) { write in throw RollBack(report: try await apply(write)) }
-            } catch let rollBack as RollBack {
-                return try JSONOutput.response(rollBack.report)
-            }
-        }
-        return try await Idempotency.run(request: request, context: context, pool: pool, body: body) { write in
-            let report = try await apply(write)
-            guard report.valid else {
-                let errors = report.rows.flatMap { row in row.errors.map { FieldError("rows[\(row.row)].\($0.field)", $0.message) } }
-                throw Problem.validation(errors, detail: "\(errors.count) problem(s) in the import; nothing was written")
-            }
-            return try StoredResponse.json(report, status: .created)
-        }
-    }
-
-    static func importRows(_ body: ByteBuffer, csv: Bool) throws -> [JSONValue] {
-        var rows: [JSONValue]
-        if csv {
-            guard let text = String(validating: Data(body.readableBytesView), as: UTF8.self) else {
-                throw Problem.badRequest("the CSV is not valid UTF-8")
-            }
-            let table: CSV<Named>
-            do { table = try CSV<Named>(string: text, delimiter: .comma, loadColumns: false) } catch {
-                throw Problem.badRequest("the CSV could not be parsed: check quoting and the header row")
-            }
-            rows = table.rows.map { row in
-                var object: [String: JSONValue] = [:]
-                for (key, cell) in row where !cell.isEmpty {
-                    let name = key.trimmingCharacters(in: .whitespaces)
-                    switch name {
-                    case "misinformation": object[name] = cell == "true" ? .bool(true) : cell == "false" ? .bool(false) : .string(cell)
-                    case "topics": object[name] = .array(cell.split(separator: ";").map { .string($0.trimmingCharacters(in: .whitespaces)) })
-                    default: object[name] = .string(cell)
-                    }
-                }
-                return .object(object)
-            }
-        } else {
-            guard case .array(let items) = try JSONBody.parse(body) else {
-                throw Problem.validation([FieldError("body", "must be a JSON array of media entries")])
-            }
-            rows = items
-        }
-        guard !rows.isEmpty, rows.count <= 5000 else { throw Problem.validation([FieldError("body", "must have 1 to 5000 rows")]) }
-        return rows
+        return try await BulkImport.run(request: request, context: context, pool: pool, body: body, dryRun: dryRun, apply: apply)
     }
 }

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PQ
-import SwiftCSV
 
 public enum ParticipantState: String, CaseIterable, Codable, Sendable { case registered, waitlisted, cancelled }
 public enum Attendance: String, CaseIterable, Codable, Sendable { case present, late, excused, absent }
@@ -282,15 +281,15 @@ struct ParticipantRoutes {
         var errors: [FieldError]
     }
 
-    struct ImportReport: Encodable, Sendable {
+    struct ImportReport: ImportOutcome {
         let dryRun: Bool
         let valid: Bool
         let registered: Int
         let waitlisted: Int
         let rows: [ImportRow]
+        var rowErrors: [(row: Int, error: FieldError)] { rows.flatMap { row in row.errors.map { (row.row, $0) } } }
+        enum CodingKeys: String, CodingKey { case dryRun, valid, registered, waitlisted, rows }
     }
-
-    struct RollBack: Error { let report: ImportReport }
 
     /// CSV with a header row: full_name, unit_code (or unit_id), position, email, phone.
     /// `dry_run=true` shows who would be registered or waitlisted; a real run is all-or-nothing.
@@ -302,19 +301,7 @@ struct ParticipantRoutes {
         try query.finish()
         try JSONBody.requireJSON(request, mediaTypes: ["text/csv"])
         let body = try await JSONBody.collect(request)
-        guard let text = String(validating: Data(body.readableBytesView), as: UTF8.self) else {
-            throw Problem.badRequest("the CSV is not valid UTF-8")
-        }
-        let table: CSV<Named>
-        do { table = try CSV<Named>(string: text, delimiter: .comma, loadColumns: false) } catch {
-            throw Problem.badRequest("the CSV could not be parsed: check quoting and the header row")
-        }
-        guard !table.rows.isEmpty, table.rows.count <= 2000 else {
-            throw Problem.validation([FieldError("body", "must have 1 to 2000 rows")])
-        }
-        let rows: [JSONValue] = table.rows.map { row in
-            .object(Dictionary(uniqueKeysWithValues: row.filter { !$0.value.isEmpty }.map { ($0.key.trimmingCharacters(in: .whitespaces), JSONValue.string($0.value)) }))
-        }
+        let rows = try BulkImport.rows(body, csv: true, what: "participants")
         let apply: (Write) async throws -> ImportReport = { write in
             guard let session = try await TrainingRoutes.find(sessionID, on: write.connection, forUpdate: true) else {
                 throw Problem.notFound("the training session")
@@ -347,20 +334,6 @@ struct ParticipantRoutes {
                                 registered: results.filter { $0.state == "registered" }.count,
                                 waitlisted: results.filter { $0.state == "waitlisted" }.count, rows: results)
         }
-        if dryRun {
-            do {
-                _ = try await context.write(pool) { write in throw RollBack(report: try await apply(write)) }
-            } catch let rollBack as RollBack {
-                return try JSONOutput.response(rollBack.report)
-            }
-        }
-        return try await Idempotency.run(request: request, context: context, pool: pool, body: body) { write in
-            let report = try await apply(write)
-            guard report.valid else {
-                let errors = report.rows.flatMap { row in row.errors.map { FieldError("rows[\(row.row)].\($0.field)", $0.message) } }
-                throw Problem.validation(errors, detail: "\(errors.count) problem(s) in the import; nobody was registered")
-            }
-            return try StoredResponse.json(report, status: .created)
-        }
+        return try await BulkImport.run(request: request, context: context, pool: pool, body: body, dryRun: dryRun, apply: apply)
     }
 }

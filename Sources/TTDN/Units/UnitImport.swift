@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import PQ
-import SwiftCSV
 
 /// `POST /v1/units/import`: CSV (header row of field names) or a JSON array of objects.
 /// Rows name their parent and successor by `parent_code` / `successor_code` (or by id), so a file
@@ -18,15 +17,14 @@ extension UnitRoutes {
         var errors: [FieldError]
     }
 
-    struct ImportReport: Encodable, Sendable {
+    struct ImportReport: ImportOutcome {
         let dryRun: Bool
         let valid: Bool
         let created: Int
         let rows: [RowResult]
+        var rowErrors: [(row: Int, error: FieldError)] { rows.flatMap { row in row.errors.map { (row.row, $0) } } }
+        enum CodingKeys: String, CodingKey { case dryRun, valid, created, rows }
     }
-
-    /// Thrown to roll back a dry run (or a failed run) while keeping its report.
-    struct RollBack: Error { let report: ImportReport }
 
     @Sendable func importUnits(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("import units")
@@ -35,55 +33,12 @@ extension UnitRoutes {
         try query.finish()
         try JSONBody.requireJSON(request, mediaTypes: ["application/json", "text/csv"])
         let body = try await JSONBody.collect(request)
-        let rows = try Self.importRows(body, csv: request.headers[.contentType]?.lowercased().hasPrefix("text/csv") == true)
-
-        if dryRun {
-            do {
-                _ = try await context.write(pool) { write in throw RollBack(report: try await Self.apply(rows, write: write, dryRun: true)) }
-            } catch let rollBack as RollBack {
-                return try JSONOutput.response(rollBack.report)
-            }
+        let rows = try BulkImport.rows(body, csv: BulkImport.isCSV(request), what: "unit objects") { column, value in
+            column == "active" && (value == "true" || value == "false") ? .bool(value == "true") : .string(value)
         }
-        return try await Idempotency.run(request: request, context: context, pool: pool, body: body) { write in
-            let report = try await Self.apply(rows, write: write, dryRun: false)
-            guard report.valid else {
-                let errors = report.rows.flatMap { row in row.errors.map { FieldError("rows[\(row.row)].\($0.field)", $0.message) } }
-                throw Problem.validation(errors, detail: "\(errors.count) problem(s) in the import; nothing was written")
-            }
-            return try StoredResponse.json(report, status: .created)
+        return try await BulkImport.run(request: request, context: context, pool: pool, body: body, dryRun: dryRun) { write in
+            try await Self.apply(rows, write: write, dryRun: dryRun)
         }
-    }
-
-    /// The body as a list of JSON objects, one per row (CSV cells become strings; empty cells are absent).
-    static func importRows(_ body: ByteBuffer, csv: Bool) throws -> [JSONValue] {
-        var rows: [JSONValue]
-        if csv {
-            guard let text = String(validating: Data(body.readableBytesView), as: UTF8.self) else {
-                throw Problem.badRequest("the CSV is not valid UTF-8")
-            }
-            let table: CSV<Named>
-            do { table = try CSV<Named>(string: text, delimiter: .comma, loadColumns: false) } catch {
-                throw Problem.badRequest("the CSV could not be parsed: check quoting and the header row")
-            }
-            rows = table.rows.map { row in
-                var object: [String: JSONValue] = [:]
-                for (key, cell) in row where !cell.isEmpty {
-                    let name = key.trimmingCharacters(in: .whitespaces)
-                    object[name] = name == "active" && (cell == "true" || cell == "false") ? .bool(cell == "true") : .string(cell)
-                }
-                return .object(object)
-            }
-        } else {
-            guard case .array(let items) = try JSONBody.parse(body) else {
-                throw Problem.validation([FieldError("body", "must be a JSON array of unit objects")])
-            }
-            rows = items
-        }
-        guard !rows.isEmpty else { throw Problem.validation([FieldError("body", "has no rows")]) }
-        guard rows.count <= maxImportRows else {
-            throw Problem.validation([FieldError("body", "has \(rows.count) rows; at most \(maxImportRows) per import")])
-        }
-        return rows
     }
 
     /// Flat `officer_*` columns become the nested `officer` object that units take.

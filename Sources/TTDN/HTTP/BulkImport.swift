@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PQ
+import SwiftCSV
+
+/// What every import reports per row and overall.
+protocol ImportOutcome: Encodable, Sendable {
+    var valid: Bool { get }
+    /// Problems by row number (1-based).
+    var rowErrors: [(row: Int, error: FieldError)] { get }
+}
+
+/// Bulk imports, the same for every resource: rows from CSV (a header row of field names) or
+/// a JSON array; `dry_run=true` runs every row against the database in a transaction that is
+/// rolled back; a real run is all-or-nothing and honours Idempotency-Key.
+enum BulkImport {
+    static let maxRows = 5_000
+
+    /// The rows as JSON objects. CSV cells are strings (empty cells are absent) unless `cell`
+    /// turns a column into another JSON value.
+    static func rows(_ body: ByteBuffer, csv: Bool, what: String,
+                     cell: (_ column: String, _ value: String) -> JSONValue = { .string($1) }) throws -> [JSONValue] {
+        var rows: [JSONValue]
+        if csv {
+            guard let text = String(validating: Data(body.readableBytesView), as: UTF8.self) else {
+                throw Problem.badRequest("the CSV is not valid UTF-8")
+            }
+            let table: CSV<Named>
+            do { table = try CSV<Named>(string: text, delimiter: .comma, loadColumns: false) } catch {
+                throw Problem.badRequest("the CSV could not be parsed: check quoting and the header row")
+            }
+            rows = table.rows.map { row in
+                var object: [String: JSONValue] = [:]
+                for (key, value) in row where !value.isEmpty {
+                    let column = key.trimmingCharacters(in: .whitespaces)
+                    object[column] = cell(column, value)
+                }
+                return .object(object)
+            }
+        } else {
+            guard case .array(let items) = try JSONBody.parse(body) else {
+                throw Problem.validation([FieldError("body", "must be a JSON array of \(what)")])
+            }
+            rows = items
+        }
+        guard !rows.isEmpty, rows.count <= maxRows else {
+            throw Problem.validation([FieldError("body", "must have 1 to \(maxRows) rows")])
+        }
+        return rows
+    }
+
+    static func isCSV(_ request: Request) -> Bool {
+        request.headers[.contentType]?.lowercased().hasPrefix("text/csv") == true
+    }
+
+    /// Thrown to roll a dry run back while keeping its report.
+    private struct RollBack<Outcome: ImportOutcome>: Error { let outcome: Outcome }
+
+    static func run<Outcome: ImportOutcome>(
+        request: Request, context: AppRequestContext, pool: PQPool, body: ByteBuffer, dryRun: Bool,
+        apply: @escaping (Write) async throws -> Outcome
+    ) async throws -> Response {
+        if dryRun {
+            do {
+                _ = try await context.write(pool) { write in throw RollBack(outcome: try await apply(write)) }
+            } catch let rollBack as RollBack<Outcome> {
+                return try JSONOutput.response(rollBack.outcome)
+            }
+        }
+        return try await Idempotency.run(request: request, context: context, pool: pool, body: body) { write in
+            let outcome = try await apply(write)
+            guard outcome.valid else {
+                let errors = outcome.rowErrors.map { FieldError("rows[\($0.row)].\($0.error.field)", $0.error.message) }
+                throw Problem.validation(errors, detail: "\(errors.count) problem(s) in the import; nothing was written")
+            }
+            return try StoredResponse.json(outcome, status: .created)
+        }
+    }
+}
