@@ -52,8 +52,11 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     /// Days since 1970-01-01 (Howard Hinnant's algorithm).
     public var daysSinceEpoch: Int { CalendarDate.daysFromCivil(year: year, month: month, day: day) }
 
+    /// The date `days` later, kept within years 1...9999.
     public func adding(days: Int) -> CalendarDate {
         let c = CalendarDate.civil(fromDays: daysSinceEpoch + days)
+        if c.year > 9999 { return CalendarDate(year: 9999, month: 12, day: 31)! }
+        if c.year < 1 { return CalendarDate(year: 1, month: 1, day: 1)! }
         return CalendarDate(year: c.year, month: c.month, day: c.day)!
     }
 

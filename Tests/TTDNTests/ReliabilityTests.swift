@@ -249,3 +249,39 @@ struct ReliabilityTests {
         #expect(try await server.pool.query("SELECT to_regclass('units') IS NOT NULL AS ok")[0].decode("ok", as: Bool.self))
     }
 }
+
+@Suite("Inputs that once crashed or misbehaved")
+struct RegressionTests {
+    @Test func edgeInputsAreAnsweredNotCrashedOn() async throws {
+        let server = try await TestServer.get()
+        let session = try await makeSession(server, capacity: 1)
+        let unit = try await server.createUnit()
+        // Registration by unit code, as the spec's example does.
+        let byCode = try await server.post("/v1/training-sessions/\(session)/participants",
+                                           ["full_name": "Nguyễn Văn B", "unit_code": unit["code"]!, "email": "b-\(uniqueCode())@x.vn"])
+        #expect(byCode.status == 201)
+        let unknownCode = try await server.post("/v1/training-sessions/\(session)/participants",
+                                                ["full_name": "X", "unit_code": "NO-SUCH-UNIT", "email": "x-\(uniqueCode())@x.vn"])
+        #expect(unknownCode.status == 422)
+        // The first person waitlisted is position 1, in the answer too.
+        let waiting = try await server.post("/v1/training-sessions/\(session)/participants",
+                                            ["full_name": "C", "unit_id": unit["id"]!, "email": "c-\(uniqueCode())@x.vn"])
+        #expect(waiting.json["waitlist_position"] as? Int == 1)
+        // Calendar windows at the ends of time are refused, not crashed on.
+        #expect(try await server.get("/v1/events/occurrences?from=0001-01-01&to=0001-12-31").status == 400)
+        #expect(try await server.get("/v1/events.ics?from=9999-12-01&to=9999-12-31").status == 400)
+        #expect(try await server.get("/v1/events.ics?from=2030-01-01").status == 200)
+        // A NUL in a values key is a 422.
+        let report = try await server.post("/v1/reports", ["unit_id": unit["id"]!, "period_id": "2023-Q1", "values": ["articles_published\u{0}x": 1]])
+        #expect(report.status == 422)
+        // A malformed Idempotency-Key is refused on dry runs too.
+        let dry = try await server.request("POST", "/v1/units/import?dry_run=true", json: [["code": uniqueCode(), "name": "x", "kind": "high_school"]],
+                                           headers: ["Idempotency-Key": "a b"])
+        #expect(dry.status == 400)
+        // CSV is the whole list, on every list.
+        let csv = try await server.get("/v1/plans", headers: ["Accept": "text/csv"])
+        #expect(csv.header("Content-Type")?.hasPrefix("text/csv") == true)
+        #expect(csv.text.hasPrefix("created_at,id,issued_on,issuing_unit_id"))
+        #expect(try await server.get("/v1/healthz").status == 404) // still alive
+    }
+}

@@ -25,28 +25,17 @@ struct TokenRoutes {
         var query = QueryReader(request)
         let page = query.page()
         try query.finish()
-        var condition: PQQuery = "true"
-        if let cursor = page.cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]), let after = PQTimestamp.parse(cursor[0]) {
-            condition = "(created_at, id) > (\(after), \(id))"
+        let pool = self.pool
+        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "tokens") { cursor, limit in
+            var condition: PQQuery = "true"
+            if let cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]), let after = PQTimestamp.parse(cursor[0]) {
+                condition = "(created_at, id) > (\(after), \(id))"
+            }
+            let tokens = try await pool.query("""
+                SELECT \(TokenView.columns) FROM api_tokens WHERE \(condition) ORDER BY created_at, id LIMIT \(limit + 1)
+                """).map(TokenView.init(row:))
+            return Pagination.cut(tokens, limit: limit) { [PQTimestamp.format($0.createdAt), $0.id] }
         }
-        let rows = try await pool.query("""
-            SELECT \(TokenView.columns) FROM api_tokens WHERE \(condition) ORDER BY created_at, id LIMIT \(page.limit + 1)
-            """)
-        var tokens = try rows.map(TokenView.init(row:))
-        var next: String?
-        if tokens.count > page.limit {
-            tokens.removeLast()
-            next = tokens.last.map { Cursor.encode([PQTimestamp.format($0.createdAt), $0.id]) }
-        }
-        if CSVOutput.wanted(by: request) {
-            // Tokens are few: one page of up to 500 is the whole list in practice; the cursor still applies.
-            return CSVOutput.response(
-                header: ["id", "public_id", "role", "unit_id", "name", "expires_on", "revoked_at", "last_used_at", "created_at"],
-                rows: tokens.map { [$0.id, $0.publicId, $0.role, $0.unitId, $0.name, $0.expiresOn?.description,
-                                    $0.revokedAt.map(PQTimestamp.format), $0.lastUsedAt.map(PQTimestamp.format), PQTimestamp.format($0.createdAt)] },
-                filename: "tokens")
-        }
-        return try Pagination.response(request: request, items: tokens, nextCursor: next)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {

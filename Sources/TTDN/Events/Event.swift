@@ -65,7 +65,7 @@ public struct Event: Codable, Sendable {
             if start <= to, end >= from { out.append(occurrence(start, endsOn, year: start.year)) }
         case .yearly:
             guard let month, let day else { return [] }
-            for year in (from.year - 1)...to.year {
+            for year in max(1, from.year - 1)...min(9998, to.year) {
                 let start = Event.date(year, month, day)
                 var end: CalendarDate?
                 if let endMonth, let endDay {

@@ -43,20 +43,17 @@ struct EventRoutes {
         var conditions: [PQQuery] = ["true"]
         if let kind { conditions.append("e.kind = \(kind.rawValue)::event_kind") }
         if let unit { conditions.append("e.organiser_unit_id = \(unit)") }
-        if let cursor = page.cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]) {
-            conditions.append("(e.title COLLATE \"vi-x-icu\", e.id) > (\(cursor[0])::text COLLATE \"vi-x-icu\", \(id))")
+        let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
+        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "events") { cursor, limit in
+            var condition = filter
+            if let cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]) {
+                condition = condition + " AND (e.title COLLATE \"vi-x-icu\", e.id) > (\(cursor[0])::text COLLATE \"vi-x-icu\", \(id))"
+            }
+            let events = try await pool.query("""
+                SELECT \(Event.columns) FROM events e WHERE \(condition) ORDER BY e.title COLLATE "vi-x-icu", e.id LIMIT \(limit + 1)
+                """).map(Event.init(row:))
+            return Pagination.cut(events, limit: limit) { [$0.title, $0.id] }
         }
-        let rows = try await pool.query("""
-            SELECT \(Event.columns) FROM events e WHERE \(PQQuery.joined(conditions, separator: " AND "))
-            ORDER BY e.title COLLATE "vi-x-icu", e.id LIMIT \(page.limit + 1)
-            """)
-        var events = try rows.map(Event.init(row:))
-        var next: String?
-        if events.count > page.limit {
-            events.removeLast()
-            next = events.last.map { Cursor.encode([$0.title, $0.id]) }
-        }
-        return try Pagination.response(request: request, items: events, nextCursor: next)
     }
 
     /// `from`/`to` (default: this year in Hai Phong), at most ten years apart.
@@ -65,6 +62,8 @@ struct EventRoutes {
         let from = query.date("from") ?? CalendarDate(year: year, month: 1, day: 1)!
         let to = query.date("to") ?? CalendarDate(year: from.year, month: 12, day: 31)!
         if to < from { query.fail("to", "must be on or after from") }
+        if !(1000...9000).contains(from.year) { query.fail("from", "must be a date in the years 1000 to 9000") }
+        if !(1000...9000).contains(to.year) { query.fail("to", "must be a date in the years 1000 to 9000") }
         if to.daysSinceEpoch - from.daysSinceEpoch > 3660 { query.fail("to", "must be at most ten years after from") }
         return (from, to)
     }
@@ -95,10 +94,13 @@ struct EventRoutes {
     @Sendable func ics(_ request: Request, context: AppRequestContext) async throws -> Response {
         var query = QueryReader(request)
         let today = HaiPhong.today()
+        // By default this year and the next; `to` defaults to the end of the year after `from`.
         let from = query.date("from") ?? CalendarDate(year: today.year, month: 1, day: 1)!
-        let to = query.date("to") ?? CalendarDate(year: today.year + 1, month: 12, day: 31)!
+        let to = query.date("to") ?? CalendarDate(year: min(from.year + 1, 9999), month: 12, day: 31)!
         if to < from { query.fail("to", "must be on or after from") }
         if to.daysSinceEpoch - from.daysSinceEpoch > 3660 { query.fail("to", "must be at most ten years after from") }
+        if !(1000...9000).contains(from.year) { query.fail("from", "must be a date in the years 1000 to 9000") }
+        if !(1000...9000).contains(to.year) { query.fail("to", "must be a date in the years 1000 to 9000") }
         let unit = query.uuid("unit_id")
         try query.finish()
         let events = try await pool.withConnection { try await Self.all(kind: nil, unit: unit, on: $0) }

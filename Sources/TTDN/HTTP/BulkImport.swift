@@ -61,6 +61,7 @@ enum BulkImport {
         request: Request, context: AppRequestContext, pool: PQPool, body: ByteBuffer, dryRun: Bool,
         apply: @escaping (Write) async throws -> Outcome
     ) async throws -> Response {
+        _ = try Idempotency.validKey(request)
         if dryRun {
             do {
                 _ = try await context.write(pool) { write in throw RollBack(outcome: try await apply(write)) }

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 
@@ -48,5 +49,74 @@ public enum CSVOutput {
         headers[.contentType] = "text/csv; charset=utf-8; header=present"
         headers[.contentDisposition] = "attachment; filename=\"\(filename).csv\""
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+extension CSVOutput {
+    /// A row per item: the item's JSON fields in alphabetical order; arrays joined with spaces,
+    /// objects as JSON text, null as an empty cell.
+    static func flatten<Item: Encodable>(_ item: Item) throws -> [(String, String?)] {
+        guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: JSONOutput.data(item)) else { return [] }
+        return object.keys.sorted().map { key in (key, cell(object[key]!)) }
+    }
+
+    private static func cell(_ value: JSONValue) -> String? {
+        switch value {
+        case .null: return nil
+        case .string(let string): return string
+        case .bool(let bool): return bool ? "true" : "false"
+        case .int(let int): return String(int)
+        case .double(let double): return String(double)
+        case .array(let items): return items.compactMap { cell($0) }.joined(separator: " ")
+        case .object: return value.canonical
+        }
+    }
+
+    /// The whole filtered list as CSV, fetched page by page; columns as in `flatten`.
+    static func stream<Item: Encodable & Sendable>(
+        filename: String, fetch: @escaping @Sendable ([String]?, Int) async throws -> ([Item], [String]?)
+    ) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=utf-8; header=present"
+        headers[.contentDisposition] = "attachment; filename=\"\(filename).csv\""
+        let body = ResponseBody { writer in
+            var cursor: [String]?
+            var wroteHeader = false
+            repeat {
+                let (items, next) = try await fetch(cursor, 500)
+                var chunk = ""
+                for item in items {
+                    let fields = try flatten(item)
+                    if !wroteHeader {
+                        chunk += line(fields.map(\.0))
+                        wroteHeader = true
+                    }
+                    chunk += line(fields.map(\.1))
+                }
+                if !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
+                cursor = next
+            } while cursor != nil
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+extension Pagination {
+    /// A list answer: the page as JSON, or, with `Accept: text/csv`, the whole filtered list as CSV.
+    static func list<Item: Encodable & Sendable>(
+        request: Request, limit: Int, cursor: [String]?, filename: String,
+        fetch: @escaping @Sendable ([String]?, Int) async throws -> ([Item], [String]?)
+    ) async throws -> Response {
+        if CSVOutput.wanted(by: request) { return CSVOutput.stream(filename: filename, fetch: fetch) }
+        let (items, next) = try await fetch(cursor, limit)
+        return try response(request: request, items: items, nextCursor: next.map(Cursor.encode))
+    }
+
+    /// Keyset paging of already-ordered rows: drops the extra row and names the next cursor.
+    static func cut<Item>(_ items: [Item], limit: Int, key: (Item) -> [String]) -> ([Item], [String]?) {
+        guard items.count > limit else { return (items, nil) }
+        let page = Array(items.prefix(limit))
+        return (page, page.last.map(key))
     }
 }

@@ -46,16 +46,22 @@ public enum Idempotency {
     /// An in-flight claim older than this is taken as abandoned (its process died) and taken over.
     static let abandonedAfter = "60 seconds"
 
+    /// The request's Idempotency-Key, if any; a malformed one is a 400.
+    static func validKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[.idempotencyKey] else { return nil }
+        guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw Problem.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters",
+                                     errors: [FieldError("Idempotency-Key", "must be 1 to 255 visible ASCII characters")])
+        }
+        return key
+    }
+
     public static func run(
         request: Request, context: AppRequestContext, pool: PQPool, body: ByteBuffer,
         _ handler: @escaping (Write) async throws -> StoredResponse
     ) async throws -> Response {
-        guard let key = request.headers[.idempotencyKey] else {
+        guard let key = try validKey(request) else {
             return try await context.write(pool, handler).response
-        }
-        guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
-            throw Problem.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters",
-                                     errors: [FieldError("Idempotency-Key", "must be 1 to 255 visible ASCII characters")])
         }
         let scope = "\(context.principal?.tokenID.uuidString ?? "anonymous") \(request.method.rawValue) \(request.uri.path)"
         var hasher = SHA256()

@@ -81,23 +81,17 @@ struct AssignmentRoutes {
         try query.finish()
         var conditions: [PQQuery] = ["a.task_id = \(task)"]
         if let unit { conditions.append("a.unit_id = \(unit)") }
-        if let cursor = page.cursor, cursor.count == 1, let after = UUID(uuidString: cursor[0]) { conditions.append("a.id > \(after)") }
-        let (exists, rows) = try await pool.withConnection { connection in
-            let exists = try await connection.query("SELECT 1 FROM plan_tasks WHERE id = \(task)").count == 1
-            let rows = try await connection.query("""
+        guard try await pool.query("SELECT 1 FROM plan_tasks WHERE id = \(task)").count == 1 else { throw Problem.notFound("the task") }
+        let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
+        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "assignments") { cursor, limit in
+            var condition = filter
+            if let cursor, cursor.count == 1, let after = UUID(uuidString: cursor[0]) { condition = condition + " AND a.id > \(after)" }
+            let items = try await pool.query("""
                 SELECT \(Assignment.columns(asOf: asOf)) FROM plan_task_assignments a JOIN plan_tasks t ON t.id = a.task_id
-                WHERE \(PQQuery.joined(conditions, separator: " AND ")) ORDER BY a.id LIMIT \(page.limit + 1)
-                """)
-            return (exists, rows)
+                WHERE \(condition) ORDER BY a.id LIMIT \(limit + 1)
+                """).map(Assignment.init(row:))
+            return Pagination.cut(items, limit: limit) { [$0.id] }
         }
-        guard exists else { throw Problem.notFound("the task") }
-        var items = try rows.map(Assignment.init(row:))
-        var next: String?
-        if items.count > page.limit {
-            items.removeLast()
-            next = items.last.map { Cursor.encode([$0.id]) }
-        }
-        return try Pagination.response(request: request, items: items, nextCursor: next)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -168,6 +162,9 @@ struct AssignmentRoutes {
         let dueOn = reader.date("due_on")
         let completedOn = reader.date("completed_on")
         let reopen = reader.bool("reopen").value ?? false
+        reader.notNull("status", status)
+        reader.notNull("progress", progress)
+        reader.notNull("evidence_urls", evidence)
         if !caller.isAdmin, !dueOn.isAbsent { reader.fail("due_on", "only an admin may change the due date") }
         try reader.finish()
         let today = HaiPhong.today()

@@ -21,10 +21,12 @@ struct PlanRoutes {
         let unit = query.uuid("issuing_unit_id")
         let page = query.page()
         try query.finish()
-        let result = try await pool.withConnection {
-            try await PlanRepository.list(year: year, status: status, issuingUnitID: unit, after: page.cursor, limit: page.limit, on: $0)
+        let pool = self.pool
+        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "plans") { cursor, limit in
+            try await pool.withConnection {
+                try await PlanRepository.list(year: year, status: status, issuingUnitID: unit, after: cursor, limit: limit, on: $0)
+            }
         }
-        return try Pagination.response(request: request, items: result.plans, nextCursor: result.next.map(Cursor.encode))
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {

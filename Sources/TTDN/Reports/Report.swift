@@ -128,6 +128,10 @@ struct ReportFields {
         case .object(let map)?:
             values = [:]
             for (code, value) in map {
+                guard code.range(of: "^[a-z][a-z0-9_]{1,63}$", options: .regularExpression) != nil else {
+                    reader.fail("values", "keys must be indicator codes (lower-case letters, digits, underscores)")
+                    continue
+                }
                 switch value {
                 case .null: values?[code] = .some(nil)
                 case .int(let n) where n >= 0 && n <= 1_000_000_000_000: values?[code] = value

@@ -65,19 +65,17 @@ struct ReportPeriodRoutes {
         if let kind = query.enumeration("kind", PeriodKind.self) { conditions.append("p.kind = \(kind.rawValue)::period_kind") }
         let page = query.page()
         try query.finish()
-        if let cursor = page.cursor, cursor.count == 2 {
-            conditions.append("(p.starts_on, p.id) > (\(cursor[0])::date, \(cursor[1]))")
+        let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
+        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "report-periods") { cursor, limit in
+            var condition = filter
+            if let cursor, cursor.count == 2, let day = CalendarDate(cursor[0]) {
+                condition = condition + " AND (p.starts_on, p.id) > (\(day), \(cursor[1]))"
+            }
+            let periods = try await pool.query("""
+                SELECT \(ReportPeriod.columns) FROM report_periods p WHERE \(condition) ORDER BY p.starts_on, p.id LIMIT \(limit + 1)
+                """).map(ReportPeriod.init(row:))
+            return Pagination.cut(periods, limit: limit) { [$0.startsOn.description, $0.id] }
         }
-        var periods = try await pool.query("""
-            SELECT \(ReportPeriod.columns) FROM report_periods p WHERE \(PQQuery.joined(conditions, separator: " AND "))
-            ORDER BY p.starts_on, p.id LIMIT \(page.limit + 1)
-            """).map(ReportPeriod.init(row:))
-        var next: String?
-        if periods.count > page.limit {
-            periods.removeLast()
-            next = periods.last.map { Cursor.encode([$0.startsOn.description, $0.id]) }
-        }
-        return try Pagination.response(request: request, items: periods, nextCursor: next)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -216,8 +214,11 @@ struct ReportIndicatorRoutes {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         try QueryReader(request).finish()
-        let indicators = try await pool.query("SELECT \(ReportIndicator.columns) FROM report_indicators ORDER BY position, code").map(ReportIndicator.init(row:))
-        return try Pagination.response(request: request, items: indicators, nextCursor: nil)
+        let pool = self.pool
+        // The catalogue is small: one page holds it.
+        return try await Pagination.list(request: request, limit: 500, cursor: nil, filename: "report-indicators") { _, _ in
+            (try await pool.query("SELECT \(ReportIndicator.columns) FROM report_indicators ORDER BY position, code").map(ReportIndicator.init(row:)), nil)
+        }
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -53,17 +53,16 @@ struct ReportRoutes {
                               SELECT id FROM below)
                 """)
         }
-        if let cursor = page.cursor, cursor.count == 1, let id = UUID(uuidString: cursor[0]) { conditions.append("r.id > \(id)") }
-        var reports = try await pool.query("""
-            SELECT \(Report.columns) FROM reports r JOIN report_periods p ON p.id = r.period_id
-            WHERE \(PQQuery.joined(conditions, separator: " AND ")) ORDER BY r.id LIMIT \(page.limit + 1)
-            """).map(Report.init(row:))
-        var next: String?
-        if reports.count > page.limit {
-            reports.removeLast()
-            next = reports.last.map { Cursor.encode([$0.id]) }
+        let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
+        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "reports") { cursor, limit in
+            var condition = filter
+            if let cursor, cursor.count == 1, let id = UUID(uuidString: cursor[0]) { condition = condition + " AND r.id > \(id)" }
+            let reports = try await pool.query("""
+                SELECT \(Report.columns) FROM reports r JOIN report_periods p ON p.id = r.period_id
+                WHERE \(condition) ORDER BY r.id LIMIT \(limit + 1)
+                """).map(Report.init(row:))
+            return Pagination.cut(reports, limit: limit) { [$0.id] }
         }
-        return try Pagination.response(request: request, items: reports, nextCursor: next)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -70,8 +70,9 @@ struct Registration {
             if let row = rows.first { unit = try row.decode("id") } else { reader.fail("unit_code", "no unit has this code") }
         }
         if unit == nil, unitCode == nil { _ = reader.required("unit_id", Field<UUID>.absent) }
-        try reader.finish(readOnly: ["id", "state", "attendance", "registered_at", "updated_at", "version", "session_id"])
-        return Registration(fullName: name!, unitID: unit!, position: position, email: email!.lowercased(), phone: phone)
+        try reader.finish(readOnly: ["id", "state", "attendance", "registered_at", "updated_at", "version", "session_id", "waitlist_position"])
+        guard let name, let email, let unit else { throw Problem.validation([FieldError("unit_code", "no unit has this code")]) }
+        return Registration(fullName: name, unitID: unit, position: position, email: email.lowercased(), phone: phone)
     }
 }
 
@@ -105,29 +106,20 @@ struct ParticipantRoutes {
         var conditions: [PQQuery] = ["p.session_id = \(session)"]
         if let state { conditions.append("p.state = \(state.rawValue)::participant_state") }
         if let unit { conditions.append("p.unit_id = \(unit)") }
-        if let cursor = page.cursor, let seq = cursor.first.flatMap(Int.init) { conditions.append("p.seq > \(seq)") }
-        let (exists, rows) = try await pool.withConnection { connection in
-            (try await TrainingRoutes.find(session, on: connection) != nil,
-             try await connection.query("""
-                SELECT \(Participant.columns), p.seq FROM training_participants p
-                WHERE \(PQQuery.joined(conditions, separator: " AND ")) ORDER BY p.seq LIMIT \(page.limit + 1)
-                """))
+        guard try await pool.withConnection({ try await TrainingRoutes.find(session, on: $0) }) != nil else {
+            throw Problem.notFound("the training session")
         }
-        guard exists else { throw Problem.notFound("the training session") }
-        var items = try rows.map(Participant.init(row:))
-        var next: String?
-        if items.count > page.limit {
-            items.removeLast()
-            next = Cursor.encode([String(try rows[page.limit - 1].decode("seq", as: Int.self))])
+        let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
+        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "participants") { cursor, limit in
+            var condition = filter
+            if let seq = cursor?.first.flatMap(Int.init) { condition = condition + " AND p.seq > \(seq)" }
+            let rows = try await pool.query("""
+                SELECT \(Participant.columns), p.seq FROM training_participants p WHERE \(condition) ORDER BY p.seq LIMIT \(limit + 1)
+                """)
+            let items = try rows.map(Participant.init(row:))
+            let next = items.count > limit ? [String(try rows[limit - 1].decode("seq", as: Int.self))] : nil
+            return (Array(items.prefix(limit)), next)
         }
-        if CSVOutput.wanted(by: request) {
-            return CSVOutput.response(
-                header: ["id", "full_name", "unit_id", "position", "email", "phone", "state", "waitlist_position", "attendance", "registered_at"],
-                rows: items.map { [$0.id, $0.fullName, $0.unitId, $0.position, $0.email, $0.phone, $0.state.rawValue,
-                                   $0.waitlistPosition.map(String.init), $0.attendance?.rawValue, PQTimestamp.format($0.registeredAt)] },
-                filename: "participants")
-        }
-        return try Pagination.response(request: request, items: items, nextCursor: next)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -163,9 +155,10 @@ struct ParticipantRoutes {
                 INSERT INTO training_participants AS p (session_id, full_name, unit_id, position, email, phone, state)
                 VALUES (\(UUID(uuidString: session.id)!), \(registration.fullName), \(registration.unitID), \(registration.position),
                         \(registration.email), \(registration.phone), \(state.rawValue)::participant_state)
-                RETURNING \(Participant.columns)
+                RETURNING p.id
                 """)
-            participant = try Participant(row: rows[0])
+            // Read back: the waitlist position counts rows the INSERT's own snapshot cannot see.
+            participant = try await Self.find(try rows[0].decode("id"), session: UUID(uuidString: session.id)!, on: write.connection)!
         } catch let error as PQError where error.constraint == "training_participants_one_per_email" {
             throw Problem.conflict("\(registration.email) is already registered for this session", slug: "already-registered",
                                    errors: [FieldError("email", "is already registered for this session")])
@@ -182,7 +175,6 @@ struct ParticipantRoutes {
         try JSONBody.requireJSON(request)
         let body = try await JSONBody.collect(request)
         let value = try JSONBody.parse(body)
-        _ = try await Registration.read(value) // validate before touching the database
         return try await Idempotency.run(request: request, context: context, pool: pool, body: body) { write in
             let registration = try await Registration.read(value, connection: write.connection)
             guard let session = try await TrainingRoutes.find(sessionID, on: write.connection, forUpdate: true) else {
@@ -207,6 +199,7 @@ struct ParticipantRoutes {
         let position = reader.string("position", maxLength: 200)
         let phone = UnitFields.phone(&reader, "phone")
         if case .null = fullName { reader.fail("full_name", "must not be null") }
+        reader.notNull("state", state)
         if let state = state.value, state != .cancelled {
             reader.fail("state", "can only be set to cancelled; the waitlist decides registered or waitlisted")
         }

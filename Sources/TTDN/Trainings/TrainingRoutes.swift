@@ -47,22 +47,20 @@ struct TrainingRoutes {
         if let v = query.string("q") { conditions.append("s.search @@ ttdn_search_query(\(v))") }
         let page = query.page()
         try query.finish()
-        // Sessions without a start time come last.
-        if let cursor = page.cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]) {
-            let at = cursor[0].isEmpty ? nil : PQTimestamp.parse(cursor[0])
-            conditions.append("(coalesce(s.starts_at, 'infinity'), s.id) > (coalesce(\(at), 'infinity'::timestamptz), \(id))")
+        let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
+        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "training-sessions") { cursor, limit in
+            var condition = filter
+            // Sessions without a start time come last.
+            if let cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]) {
+                let at = cursor[0].isEmpty ? nil : PQTimestamp.parse(cursor[0])
+                condition = condition + " AND (coalesce(s.starts_at, 'infinity'), s.id) > (coalesce(\(at), 'infinity'::timestamptz), \(id))"
+            }
+            let sessions = try await pool.query("""
+                SELECT \(TrainingSession.columns) FROM training_sessions s WHERE \(condition)
+                ORDER BY coalesce(s.starts_at, 'infinity'), s.id LIMIT \(limit + 1)
+                """).map(TrainingSession.init(row:))
+            return Pagination.cut(sessions, limit: limit) { [$0.startsAt.map(PQTimestamp.format) ?? "", $0.id] }
         }
-        let rows = try await pool.query("""
-            SELECT \(TrainingSession.columns) FROM training_sessions s WHERE \(PQQuery.joined(conditions, separator: " AND "))
-            ORDER BY coalesce(s.starts_at, 'infinity'), s.id LIMIT \(page.limit + 1)
-            """)
-        var sessions = try rows.map(TrainingSession.init(row:))
-        var next: String?
-        if sessions.count > page.limit {
-            sessions.removeLast()
-            next = sessions.last.map { Cursor.encode([$0.startsAt.map(PQTimestamp.format) ?? "", $0.id]) }
-        }
-        return try Pagination.response(request: request, items: sessions, nextCursor: next)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
