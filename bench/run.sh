@@ -244,7 +244,7 @@ bench_size() {
     db="bench_${size}"
     export DATABASE_URL="postgresql://${PG_SUPERUSER}@127.0.0.1:${pg_port}/${db}"
     log "size ${size}: database ${db}"
-    pg_psql "${pg_port}" postgres -c "DROP DATABASE IF EXISTS ${db}" >/dev/null
+    pg_psql "${pg_port}" postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS ${db}" >/dev/null
     pg_create_database "${pg_port}" "${db}" 2>/dev/null
     LOG_LEVEL=warning "${TTDN}" migrate >/dev/null
     LOG_LEVEL=warning "${TTDN}" seed >/dev/null
