@@ -8,8 +8,9 @@
 # token, `ttdn serve`, then
 #   * healthz: wrk against GET /healthz, which touches no database (the HTTP layer's ceiling);
 #   * W1-W6 (see bench/README.md): wrk -t2 -c64, a warm-up, then RUNS runs of DURATION
-#     seconds (median of each figure), and pgbench -M prepared -c 8 running the statements
-#     ttdn runs for the workload (bench/sql/W*.sql: PostgreSQL's ceiling);
+#     seconds (median of each figure), a run on one connection (latency without queueing),
+#     and pgbench -M prepared -c 8 running the statements ttdn runs for the workload
+#     (bench/sql/W*.sql: PostgreSQL's ceiling);
 # and prints: req/s, p50, p99, non-2xx responses, ttdn's peak RSS during the workload (VmHWM,
 # reset before each), CPU per request of ttdn and of PostgreSQL, pgbench tps, healthz req/s,
 # the combined ceiling 1 / (1/healthz + 1/pgbench) and the share of it reached.
@@ -21,6 +22,7 @@
 #   SIZES            media entries per database (default "10000 100000 1000000")
 #   DURATION         seconds per measured wrk run (10)       RUNS        measured runs (3)
 #   WARMUP           seconds of warm-up per workload (3)     PGBENCH_SECONDS  (10)
+#   SOLO_SECONDS     the run on one connection (5)
 #   CONNECTIONS      wrk connections (64)                    PGBENCH_CLIENTS  (8)
 #   W3_QUERY         the words W3 searches for (default "hoc bong": học bổng typed plainly)
 #   TTDN_POOL_SIZE   the server's pool (default 8)
@@ -41,6 +43,7 @@ DURATION="${DURATION:-10}"
 RUNS="${RUNS:-3}"
 WARMUP="${WARMUP:-3}"
 PGBENCH_SECONDS="${PGBENCH_SECONDS:-10}"
+SOLO_SECONDS="${SOLO_SECONDS:-5}"
 CONNECTIONS="${CONNECTIONS:-64}"
 PGBENCH_CLIENTS="${PGBENCH_CLIENTS:-8}"
 W3_QUERY="${W3_QUERY:-hoc bong}"
@@ -110,8 +113,8 @@ TTDN="${work}/ttdn"
     printf 'binary: %s, %s (built %s)\n' "${source_bin}" "${build}" "$(date -u -r "${source_bin}" '+%Y-%m-%d %H:%M UTC')"
     printf 'machine: %s cores, %s; %s\n' "$(nproc)" "$(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo)" \
         "$("${PG_BIN}/postgres" --version)"
-    printf 'wrk -t2 -c%s, %s s warm-up + %s x %s s (median); pgbench -M prepared -c %s -j 2 -T %s; pool %s\n' \
-        "${CONNECTIONS}" "${WARMUP}" "${RUNS}" "${DURATION}" "${PGBENCH_CLIENTS}" "${PGBENCH_SECONDS}" "${POOL_SIZE}"
+    printf 'wrk -t2 -c%s, %s s warm-up + %s x %s s (median), then -t1 -c1 %s s; pgbench -M prepared -c %s -j 2 -T %s; pool %s\n' \
+        "${CONNECTIONS}" "${WARMUP}" "${RUNS}" "${DURATION}" "${SOLO_SECONDS}" "${PGBENCH_CLIENTS}" "${PGBENCH_SECONDS}" "${POOL_SIZE}"
     printf 'load before: %s\n' "$(uptime)"
 } | tee "${RESULTS}/header.txt" >&2
 
@@ -155,7 +158,7 @@ TICKS="$(getconf CLK_TCK)"
 # environment); prints its RESULT line.
 wrk_run() {
     local seconds="$1" url="$2" out
-    out="$(wrk -t2 -c"${CONNECTIONS}" -d"${seconds}s" --timeout 10s -s "${BENCH_DIR}/wrk/workload.lua" "${url}" 2>&1)" || {
+    out="$(wrk -t"${THREADS:-2}" -c"${CONNECTIONS}" -d"${seconds}s" --timeout 10s -s "${BENCH_DIR}/wrk/workload.lua" "${url}" 2>&1)" || {
         printf '%s\n' "${out}" >&2
         die "wrk failed against ${url}"
     }
@@ -171,8 +174,8 @@ median() { # median NUMBERS...
     printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
 }
 
-# measure NAME: warm-up, then RUNS runs; sets M_RPS M_P50 M_P99 M_NON2XX M_ERRORS M_RSS_MB
-# M_TTDN_US M_PG_US (CPU per request).
+# measure NAME: warm-up, then RUNS runs, then one run on a single connection; sets M_RPS M_P50
+# M_P99 M_NON2XX M_ERRORS M_RSS_MB M_TTDN_US M_PG_US (CPU per request) M_SOLO_P50.
 measure() {
     local name="$1" i line rps=() p50=() p99=() non2xx=0 errors=0 requests=0 t0 t1 p0 p1
     echo "5" >"/proc/${server_pid}/clear_refs" 2>/dev/null || true # resets VmHWM
@@ -191,6 +194,10 @@ measure() {
     done
     t1="$(cpu_ticks "${server_pid}")"
     p1="$(pg_cpu_ticks)"
+    # Latency without queueing: one connection, one request at a time.
+    line="$(CONNECTIONS=1 THREADS=1 wrk_run "${SOLO_SECONDS}" "${base_url}")"
+    log "  ${name} one connection: ${line#RESULT }"
+    M_SOLO_P50="$(field p50_ms "${line}")"
     M_RPS="$(median "${rps[@]}")"
     M_P50="$(median "${p50[@]}")"
     M_P99="$(median "${p99[@]}")"
@@ -218,8 +225,8 @@ pgbench_tps() {
 }
 
 table="${RESULTS}/table.txt"
-printf '%-8s %-8s %9s %8s %8s %7s %6s %8s %8s %9s %9s %9s %6s\n' \
-    size workload 'req/s' 'p50 ms' 'p99 ms' non2xx 'RSS MB' 'ttdn us' 'pg us' 'pgbench' 'healthz' ceiling '%ceil' >"${table}"
+printf '%-8s %-8s %9s %8s %8s %7s %7s %6s %8s %8s %9s %9s %9s %6s\n' \
+    size workload 'req/s' 'p50 ms' 'p99 ms' 'c1 p50' non2xx 'RSS MB' 'ttdn us' 'pg us' 'pgbench' 'healthz' ceiling '%ceil' >"${table}"
 
 row() { # row SIZE NAME [PGBENCH_TPS HEALTHZ_RPS]
     local size="$1" name="$2" tps="${3:-}" http="${4:-}" ceiling="-" share="-"
@@ -230,8 +237,8 @@ row() { # row SIZE NAME [PGBENCH_TPS HEALTHZ_RPS]
     fi
     local non2xx="${M_NON2XX}"
     if ((M_ERRORS > 0)); then non2xx="${non2xx}+${M_ERRORS}e"; fi
-    printf '%-8s %-8s %9.0f %8.2f %8.2f %7s %6s %8s %8s %9s %9s %9s %6s\n' \
-        "${size}" "${name}" "${M_RPS}" "${M_P50}" "${M_P99}" "${non2xx}" "${M_RSS_MB}" "${M_TTDN_US}" "${M_PG_US}" \
+    printf '%-8s %-8s %9.0f %8.2f %8.2f %7.2f %7s %6s %8s %8s %9s %9s %9s %6s\n' \
+        "${size}" "${name}" "${M_RPS}" "${M_P50}" "${M_P99}" "${M_SOLO_P50}" "${non2xx}" "${M_RSS_MB}" "${M_TTDN_US}" "${M_PG_US}" \
         "${tps:--}" "$([[ -n "${http}" ]] && printf '%.0f' "${http}" || printf -- -)" "${ceiling}" "${share}" | tee -a "${table}" >&2
 }
 
@@ -345,7 +352,8 @@ done
     cat "${table}"
     cat <<'LEGEND'
 
-req/s, p50, p99: wrk, median of the runs; non2xx: responses other than 2xx/3xx over the runs
+req/s, p50, p99: wrk -t2 -c64, median of the runs; c1 p50: median latency on one connection
+(no queueing); non2xx: responses other than 2xx/3xx over the runs
 (+Ne: socket errors); RSS MB: ttdn's peak resident memory during the workload (VmHWM);
 ttdn us, pg us: CPU time per request of ttdn and of all PostgreSQL backends during the runs;
 pgbench: transactions/s of bench/sql/W*.sql; healthz: req/s of GET /healthz;

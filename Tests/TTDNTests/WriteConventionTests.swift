@@ -81,10 +81,13 @@ struct UnitImportTests {
             ["code": uniqueCode("IMP"), "name": "Trường Lỗi", "kind": "castle"],
         ]
         let answer = try await server.request("POST", "/v1/units/import?dry_run=true", json: rows)
-        #expect(answer.status == 200)
-        #expect(answer.json["valid"] as? Bool == false)
-        let results = answer.json["rows"] as? [[String: Any]] ?? []
-        #expect(results.map { $0["status"] as? String } == ["valid", "valid", "invalid"])
+        #expect(answer.status == 422)
+        #expect(answer.errorFields == ["rows[3].kind"])
+        let clean = try await server.request("POST", "/v1/units/import?dry_run=true", json: Array(rows.prefix(2)))
+        #expect(clean.status == 200)
+        #expect(clean.json["valid"] as? Bool == true)
+        let results = clean.json["rows"] as? [[String: Any]] ?? []
+        #expect(results.map { $0["status"] as? String } == ["valid", "valid"])
         let count = try await server.pool.query("SELECT count(*)::int8 AS n FROM units WHERE code = \(parent)")
         #expect(try count[0].decode("n", as: Int.self) == 0)
     }

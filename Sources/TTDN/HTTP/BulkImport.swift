@@ -13,7 +13,8 @@ protocol ImportOutcome: Encodable, Sendable {
 
 /// Bulk imports, the same for every resource: rows from CSV (a header row of field names) or
 /// a JSON array; `dry_run=true` runs every row against the database in a transaction that is
-/// rolled back; a real run is all-or-nothing and honours Idempotency-Key.
+/// rolled back and reports each row (or, when some row would fail, the same 422 a real run
+/// gives); a real run is all-or-nothing and honours Idempotency-Key.
 enum BulkImport {
     static let maxRows = 5_000
 
@@ -66,16 +67,21 @@ enum BulkImport {
             do {
                 _ = try await context.write(pool) { write in throw RollBack(outcome: try await apply(write)) }
             } catch let rollBack as RollBack<Outcome> {
+                // A dry run of a file that would fail answers like the real run would: 422 naming each row.
+                guard rollBack.outcome.valid else { throw problem(rollBack.outcome, dryRun: true) }
                 return try JSONOutput.response(rollBack.outcome)
             }
         }
         return try await Idempotency.run(request: request, context: context, pool: pool, body: body) { write in
             let outcome = try await apply(write)
-            guard outcome.valid else {
-                let errors = outcome.rowErrors.map { FieldError("rows[\($0.row)].\($0.error.field)", $0.error.message) }
-                throw Problem.validation(errors, detail: "\(errors.count) problem(s) in the import; nothing was written")
-            }
+            guard outcome.valid else { throw problem(outcome, dryRun: false) }
             return try StoredResponse.json(outcome, status: .created)
         }
+    }
+
+    private static func problem(_ outcome: some ImportOutcome, dryRun: Bool) -> Problem {
+        let errors = outcome.rowErrors.map { FieldError("rows[\($0.row)].\($0.error.field)", $0.error.message) }
+        return Problem.validation(errors, detail: "\(errors.count) problem(s) in the import; nothing was written"
+                                  + (dryRun ? " (dry run)" : ""))
     }
 }
