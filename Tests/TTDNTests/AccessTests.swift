@@ -199,3 +199,41 @@ struct AuditAndChangeTests {
         #expect(tombstone?["resource"] is NSNull)
     }
 }
+
+@Suite("Every route, every role")
+struct RouteSweepTests {
+    /// Every /v1 route without a token is 401; every write route with a viewer token is refused.
+    @Test func noTokenNoAccessAndViewersWriteNothing() async throws {
+        let server = try await TestServer.get()
+        let viewer = try await server.token(.viewer)
+        let editor = try await server.token(.editor, unit: (try await server.createUnit())["id"] as? String)
+        let before = try await server.pool.query("SELECT count(*)::int8 AS n FROM audit_events")[0].decode("n", as: Int.self)
+        for route in routeTable().routes where route.template.hasPrefix("/v1") {
+            let path = route.template
+                .replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
+                .replacingOccurrences(of: "{assignment_id}", with: UUID().uuidString.lowercased())
+                .replacingOccurrences(of: "{participant_id}", with: UUID().uuidString.lowercased())
+            let method = route.method.rawValue
+            let body: Any? = method == "GET" || method == "DELETE" ? nil : [String: Any]()
+            let anonymous = try await server.request(method, path, json: body, headers: ["Authorization": ""])
+            #expect(anonymous.status == 401, "\(route)")
+            #expect(anonymous.header("WWW-Authenticate") != nil, "\(route)")
+            guard method != "GET" else { continue }
+            let asViewer = try await server.request(method, path, token: viewer, json: body,
+                                                    headers: method == "PATCH" ? ["Content-Type": "application/merge-patch+json"] : [:])
+            #expect([403, 404].contains(asViewer.status), "viewer \(route): \(asViewer.status)")
+            // Admin-only writes are refused to an editor before anything is looked up.
+            if ["/v1/units", "/v1/units/import", "/v1/tokens", "/v1/plans", "/v1/plan-tasks", "/v1/events", "/v1/training-sessions",
+                "/v1/report-periods", "/v1/report-indicators", "/v1/report-periods/generate"].contains(route.template) {
+                let asEditor = try await server.request(method, path, token: editor, json: body)
+                #expect(asEditor.status == 403, "editor \(route): \(asEditor.status)")
+            }
+        }
+        let after = try await server.pool.query("""
+            SELECT count(*)::int8 AS n FROM audit_events WHERE actor_token_id IN
+              (SELECT id FROM api_tokens WHERE public_id IN (\(String(viewer.split(separator: "_")[1])), \(String(editor.split(separator: "_")[1]))))
+            """)[0].decode("n", as: Int.self)
+        #expect(after == 0)
+        _ = before
+    }
+}

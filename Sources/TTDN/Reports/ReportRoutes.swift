@@ -220,6 +220,8 @@ struct ReportRoutes {
         return { request, context in
             let id = try pathID(context, what: "the report")
             let caller = try context.caller
+            // Who may ask comes before what they sent.
+            if target == .submitted { try caller.requireWriter("submit reports") } else { try caller.requireAdmin("accept or return reports") }
             var comment: String?
             if request.headers[.contentType] != nil || request.headers[.contentLength].flatMap(Int.init).map({ $0 > 0 }) == true {
                 let value = try await JSONBody.read(request, context: context)
