@@ -1,8 +1,15 @@
 import Foundation
+import Synchronization
 import PQ
 import Testing
 import TestSupport
 import TTDN
+
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
 
 /// These stop and start a PostgreSQL of their own, so the other tests are not disturbed.
 @Suite("The server when the database goes away")
@@ -24,6 +31,7 @@ struct DatabaseOutageTests {
         #expect(try await server.post("/v1/units", ["code": uniqueCode(), "name": "Trước", "kind": "high_school"]).status == 201)
 
         // A steady mix of reads and writes for the whole test; every acknowledged write must survive.
+        let acknowledgedSoFar = Counter()
         let load = Task { () -> (acknowledged: [String], statuses: [Int: Int]) in
             var acknowledged: [String] = []
             var statuses: [Int: Int] = [:]
@@ -32,7 +40,10 @@ struct DatabaseOutageTests {
                 let body = try JSONSerialization.data(withJSONObject: ["code": code, "name": "Tải", "kind": "high_school"])
                 if let write = try? await server.request("POST", "/v1/units", body: body, headers: ["Content-Type": "application/json"]) {
                     statuses[write.status, default: 0] += 1
-                    if write.status == 201 { acknowledged.append(code) }
+                    if write.status == 201 {
+                        acknowledged.append(code)
+                        acknowledgedSoFar.increment()
+                    }
                 }
                 if let read = try? await server.get("/v1/units?limit=5") { statuses[read.status, default: 0] += 1 }
                 try? await Task.sleep(for: .milliseconds(20))
@@ -40,6 +51,15 @@ struct DatabaseOutageTests {
             return (acknowledged, statuses)
         }
 
+        /// Lets the load acknowledge a few more writes, so every phase has some.
+        func letLoadRun() async throws {
+            let target = acknowledgedSoFar.value + 3
+            let deadline = ContinuousClock.now + .seconds(20)
+            while acknowledgedSoFar.value < target, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try await letLoadRun()
         for mode in ["fast", "immediate"] {
             try cluster.stop(mode: mode)
             let started = ContinuousClock.now
@@ -66,6 +86,7 @@ struct DatabaseOutageTests {
             #expect(try await server.get("/v1/units?limit=1").status == 200)
             #expect(try await server.post("/v1/units", ["code": uniqueCode(), "name": "Sau", "kind": "high_school"]).status == 201)
         }
+        try await letLoadRun()
         load.cancel()
         let (acknowledged, statuses) = try await load.value
         #expect(statuses[500] == nil, "\(statuses)")
