@@ -7,7 +7,6 @@ import PQ
 /// can build a whole tree. `dry_run=true` checks every row against the database and writes
 /// nothing; a real run is all-or-nothing.
 extension UnitRoutes {
-    static let maxImportRows = 5_000
 
     struct RowResult: Encodable, Sendable {
         let row: Int
