@@ -135,7 +135,7 @@ struct AuditAndChangeTests {
         let poller = Task { () -> [Int] in
             var sequences: [Int] = []
             var position = cursor
-            let deadline = ContinuousClock.now + .seconds(60)
+            let deadline = ContinuousClock.now + .seconds(120)
             while ContinuousClock.now < deadline {
                 let page = try await server.get("/v1/changes?types=units&limit=7&after=\(position)")
                 position = page.json["next_cursor"] as! String

@@ -210,9 +210,11 @@ struct MediaTests {
     }
 
     @Test func searchAndFilteredListUseIndexesAtScale() async throws {
-        let url = try await TestDatabase.createDatabase(prefix: "explain")
-        // A bulk load on a busy machine may take a while: no 15 s statement cap here.
-        let pool = PQPool(configuration: PQConfiguration(url: url, statementTimeoutMilliseconds: 300_000), maxConnections: 1)
+        // A cluster of its own: the bulk load is a long transaction, and the change feed of the
+        // shared cluster waits for the oldest running transaction.
+        let cluster = try PrivateCluster()
+        defer { cluster.destroy() }
+        let pool = PQPool(configuration: PQConfiguration(url: cluster.url, statementTimeoutMilliseconds: 300_000), maxConnections: 1)
         defer { pool.close() }
         try await Migrator(directory: URL(fileURLWithPath: sqlDirectory).appendingPathComponent("migrations")).migrate(on: pool)
         _ = try await pool.query("""

@@ -1,9 +1,13 @@
 -- W4: POST /v1/media-entries as an editor, a new URL each time: the statements ttdn runs for it,
 -- as captured from PostgreSQL's log. The server binds the audit row's JSON from the entry it
--- just read back; here it is a constant of the same size and shape.
+-- just read back; here it is a constant of the same size and shape. The sentiment varies as in
+-- bench/wrk/workload.lua: each (day, sentiment, ...) row of media_daily_counts is a hot row that
+-- concurrent inserts update in turn, so the mix matters.
 -- pgbench -M prepared -n -D token=EDITOR_PUBLIC_ID -D token_id=EDITOR_TOKEN_UUID -D unit_id=UNIT_UUID
 --         -D nonce=RUN_ID -f bench/sql/W4.sql
 \set r random(1, 1000000000000)
+-- the same mix of sentiments as the wrk script (6 neutral, 3 positive, 1 negative in 10)
+\set s random(1, 10)
 -- Tokens.authenticate (Sources/TTDN/Access/Tokens.swift), first on every /v1 request, on a lease
 -- of its own. (Its UPDATE of last_used_at runs once a minute per token: left out.)
 SELECT id, encode(secret_hash, 'hex') AS secret_hash, role::text AS role, unit_id, name,
@@ -21,7 +25,8 @@ VALUES ('Học sinh Hải Phòng đạt giải cao tại kỳ thi khoa học k�
     'https://bench.example/pgbench/' || :nonce || '/' || :client_id || '/' || :r,
     'Báo Hải Phòng', 'domestic'::media_origin,
     'VN', 'vi', now(), coalesce(NULL, now()),
-    'Đoàn học sinh thành phố giành hai huy chương vàng; Sở Giáo dục và Đào tạo tổ chức lễ tuyên dương.', NULL, '{}', 'positive'::media_sentiment,
+    'Đoàn học sinh thành phố giành hai huy chương vàng; Sở Giáo dục và Đào tạo tổ chức lễ tuyên dương.', NULL, '{}',
+    (CASE WHEN :s <= 6 THEN 'neutral' WHEN :s <= 9 THEN 'positive' ELSE 'negative' END)::media_sentiment,
     false, 'none'::media_response_status, NULL,
     NULL, NULL, :unit_id, :token_id)
 ON CONFLICT (url_normalized) DO NOTHING
