@@ -120,7 +120,20 @@ struct AuditAndChangeTests {
     }
 
     @Test func changeFeedHasNoGapsOrDuplicatesUnderConcurrentWriters() async throws {
-        let server = try await TestServer.get()
+        // A cluster and server of its own: the feed waits for the oldest running transaction of
+        // the cluster, and other tests' long transactions must not decide whether this one ends in time.
+        let cluster = try PrivateCluster()
+        defer { cluster.destroy() }
+        var config = TestServer.makeConfig(databaseURL: cluster.url)
+        config.migrateOnStart = true
+        let (port, task) = try await TestServer.start(config)
+        defer { task.cancel() }
+        let pool = config.makePool(logger: .init(label: "feed"))
+        defer { pool.close() }
+        let token = try await pool.withConnection {
+            try await Tokens.create(on: $0, role: .admin, unitID: nil, name: "feed", expiresOn: nil).secret
+        }
+        let server = TestServer(baseURL: "http://127.0.0.1:\(port)", pool: pool, config: config, adminToken: token)
         let start = try await server.get("/v1/changes?types=units&limit=500")
         var cursor = try #require(start.json["next_cursor"] as? String)
         // Drain what already exists.

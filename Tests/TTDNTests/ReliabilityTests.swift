@@ -44,7 +44,15 @@ final class RowLock: @unchecked Sendable {
             try await pool.withTransaction { connection in
                 _ = try await connection.query("SELECT 1 FROM units WHERE id = \(UUID(uuidString: unit)!) FOR UPDATE")
                 lockedContinuation.yield()
-                for await _ in gate.stream { break }
+                // Held until released, and never longer than 10 s: a test that fails before
+                // release must not leave an open transaction, which would hold back the change
+                // feed of the whole cluster for every other test.
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { for await _ in gate.stream { break } }
+                    group.addTask { try? await Task.sleep(for: .seconds(10)) }
+                    await group.next()
+                    group.cancelAll()
+                }
             }
         }
         var iterator = locked.makeAsyncIterator()
