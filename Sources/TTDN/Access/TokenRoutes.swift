@@ -13,13 +13,6 @@ struct TokenRoutes {
         routes.add(.post, "/v1/tokens/{id}/revoke", revoke)
     }
 
-    static func id(_ context: AppRequestContext) throws -> UUID {
-        guard let raw = context.parameters.get("id"), raw.count == 36, let id = UUID(uuidString: raw) else {
-            throw Problem.notFound("the token")
-        }
-        return id
-    }
-
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("manage tokens")
         var query = QueryReader(request)
@@ -40,7 +33,7 @@ struct TokenRoutes {
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("manage tokens")
-        let id = try Self.id(context)
+        let id = try pathID(context, what: "the token")
         let rows = try await pool.query("SELECT \(TokenView.columns) FROM api_tokens WHERE id = \(id)")
         guard let row = rows.first else { throw Problem.notFound("the token") }
         return try JSONOutput.response(try TokenView(row: row))
@@ -77,7 +70,7 @@ struct TokenRoutes {
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("manage tokens")
-        let id = try Self.id(context)
+        let id = try pathID(context, what: "the token")
         let token = try await context.write(pool) { write -> TokenView in
             let before = try await write.query("SELECT \(TokenView.columns) FROM api_tokens WHERE id = \(id) FOR UPDATE")
             guard let row = before.first else { throw Problem.notFound("the token") }

@@ -16,13 +16,6 @@ struct UnitRoutes {
         routes.add(.get, "/v1/units/{id}/subtree", subtree)
     }
 
-    static func id(_ context: AppRequestContext) throws -> UUID {
-        guard let raw = context.parameters.get("id"), raw.count == 36, let id = UUID(uuidString: raw) else {
-            throw Problem.notFound("the unit")
-        }
-        return id
-    }
-
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         var query = QueryReader(request)
         let filter = UnitFilter(
@@ -47,7 +40,7 @@ struct UnitRoutes {
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try Self.id(context)
+        let id = try pathID(context, what: "the unit")
         var query = QueryReader(request)
         try query.finish()
         guard let unit = try await pool.withConnection({ try await UnitRepository.find(id, on: $0) }) else {
@@ -58,7 +51,7 @@ struct UnitRoutes {
     }
 
     @Sendable func subtree(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try Self.id(context)
+        let id = try pathID(context, what: "the unit")
         var query = QueryReader(request)
         let asOf = query.date("as_of")
         try query.finish()
@@ -108,7 +101,7 @@ struct UnitRoutes {
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try Self.id(context)
+        let id = try pathID(context, what: "the unit")
         let caller = try context.caller
         try caller.requireWriter("change units")
         let value = try await JSONBody.read(request, context: context,
@@ -142,7 +135,7 @@ struct UnitRoutes {
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try Self.id(context)
+        let id = try pathID(context, what: "the unit")
         try context.caller.requireAdmin("delete units")
         try await context.write(pool) { write in
             guard let current = try await UnitRepository.find(id, on: write.connection, forUpdate: true) else {
