@@ -2,11 +2,12 @@ import Foundation
 import Hummingbird
 import PQ
 
-/// `GET /v1/changes`: the change feed, read from the audit log.
+/// `GET /v1/changes`: the change feed, read from the audit log in commit order.
 ///
-/// Order is by transaction id, then by row: a transaction's changes stay together, and only
-/// transactions older than every transaction still running are served. Those can gain no more
-/// rows, so a cursor never skips a change that commits later and never repeats one.
+/// Each audit event gets its feed sequence once its transaction has committed, from one counter
+/// (`ttdn_number_changes`, migration 0009), so a sequence is final when a reader sees it: a cursor
+/// never skips a change that commits later, never repeats one, and a long transaction elsewhere
+/// delays nothing but its own changes.
 struct ChangeRoutes {
     let pool: PQPool
 
@@ -41,36 +42,40 @@ struct ChangeRoutes {
             }
         }
         let limit = query.integer("limit", range: 1...500) ?? 100
-        var after: (txid: String, id: Int) = ("0", 0)
+        var after = 0
         if let raw = query.string("after", maxLength: 500) {
-            if let cursor = Cursor.decode(raw), cursor.count == 2, UInt64(cursor[0]) != nil, let id = Int(cursor[1]) {
-                after = (cursor[0], id)
+            if let cursor = Cursor.decode(raw), cursor.count == 1, let sequence = Int(cursor[0]), sequence >= 0 {
+                after = sequence
             } else {
                 query.fail("after", "is not a cursor this server issued")
             }
         }
         try query.finish()
-        let rows = try await pool.query("""
-            SELECT id, txid::text AS txid, resource_type, resource_id, action, occurred_at, after::text AS after
-            FROM audit_events
-            WHERE (txid, id) > (\(after.txid)::xid8, \(after.id))
-              AND txid < pg_snapshot_xmin(pg_current_snapshot())
-              AND resource_type = ANY(\(types))
-            ORDER BY txid, id
-            LIMIT \(limit)
-            """)
+        let (numbered, rows) = try await pool.withConnection { connection in
+            // Number what has committed since the last reader, then read past the cursor.
+            let numbered = try await connection.query("SELECT ttdn_number_changes() AS last")[0].decode("last", as: Int.self)
+            return (numbered, try await connection.query("""
+                SELECT l.sequence, a.resource_type, a.resource_id, a.action, a.occurred_at, a.after::text AS after
+                FROM change_log l JOIN audit_events a ON a.id = l.audit_event_id
+                WHERE l.sequence > \(after) AND l.resource_type = ANY(\(types))
+                ORDER BY l.sequence
+                LIMIT \(limit)
+                """))
+        }
         var changes: [Change] = []
         var last = after
         for row in rows {
             let action: String = try row.decode("action")
             let resource = try row.decode("after", as: String?.self).map(RawJSON.init)
-            changes.append(Change(sequence: try row.decode("id"), resourceType: try row.decode("resource_type"),
+            last = try row.decode("sequence")
+            changes.append(Change(sequence: last, resourceType: try row.decode("resource_type"),
                                   resourceId: try row.decode("resource_id"), action: action,
                                   occurredAt: try row.decode("occurred_at"), deleted: action == "delete", resource: resource))
-            last = (try row.decode("txid"), try row.decode("id"))
         }
+        // A short page has seen every numbered change of other types too: skip past them.
+        if rows.count < limit { last = max(last, numbered) }
         // The cursor always comes back, even on an empty page: poll again with it.
-        return try Pagination.response(request: request, items: changes, nextCursor: Cursor.encode([last.txid, String(last.id)]),
+        return try Pagination.response(request: request, items: changes, nextCursor: Cursor.encode([String(last)]),
                                        cursorParameter: "after")
     }
 }
