@@ -159,13 +159,28 @@ public enum PQTimestamp {
         let days = Int((Double(seconds) / 86400).rounded(.down))
         let secondOfDay = seconds - days * 86400
         let civil = CalendarDate.civil(fromDays: days)
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        // Written digit by digit: this runs for every timestamp of every response.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        func digits(_ value: Int, _ width: Int) {
+            var value = value
+            if value < 0 { bytes.append(UInt8(ascii: "-")); value = -value }
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor <= value / 10 { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
         }
-        var out = "\(pad(civil.year, 4))-\(pad(civil.month, 2))-\(pad(civil.day, 2))T"
-        out += "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
-        if micros > 0 { out += "." + pad(micros, 6) }
-        return out + "Z"
+        digits(civil.year, 4); bytes.append(UInt8(ascii: "-"))
+        digits(civil.month, 2); bytes.append(UInt8(ascii: "-"))
+        digits(civil.day, 2); bytes.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2); bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2); bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        if micros > 0 { bytes.append(UInt8(ascii: ".")); digits(micros, 6) }
+        bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

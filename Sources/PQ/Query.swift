@@ -27,6 +27,10 @@ public struct PQQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
         public mutating func appendInterpolation<Value: PQEncodable>(_ value: Value) {
             parts.append(.bind(text: value.pqText, oid: Value.pqOID))
         }
+        /// An optional binds NULL when nil (spelled out so the compiler does not warn about it).
+        public mutating func appendInterpolation<Value: PQEncodable>(_ value: Value?) {
+            parts.append(.bind(text: value?.pqText ?? nil, oid: Value.pqOID))
+        }
         public mutating func appendInterpolation(_ fragment: PQQuery) {
             parts.append(contentsOf: fragment.parts)
         }

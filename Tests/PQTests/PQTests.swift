@@ -45,6 +45,24 @@ struct RoundTripTests {
         #expect(throws: PQError.self) { try row.decode("nothing", as: String.self) }
     }
 
+    @Test func timestampsAreWrittenInRFC3339AndReadBackExactly() async throws {
+        let cases: [(Double, String)] = [
+            (0, "1970-01-01T00:00:00Z"),
+            (1_672_531_199.5, "2022-12-31T23:59:59.500000Z"),
+            (1_683_251_696.000_001, "2023-05-05T01:54:56.000001Z"),
+            (-1.25, "1969-12-31T23:59:58.750000Z"),
+            (-62_135_596_800, "0001-01-01T00:00:00Z"),
+            (253_402_300_799, "9999-12-31T23:59:59Z"),
+        ]
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        for (seconds, text) in cases {
+            #expect(PQTimestamp.format(Date(timeIntervalSince1970: seconds)) == text)
+            let rows = try await pool.query("SELECT extract(epoch FROM \(text)::timestamptz)::float8 AS s")
+            #expect(abs(try rows[0].decode("s", as: Double.self) - seconds) < 0.000_001, "\(text)")
+        }
+    }
+
     @Test func vietnameseTextKeepsItsBytes() async throws {
         let pool = try await freshPool()
         defer { pool.close() }
