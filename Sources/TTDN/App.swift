@@ -13,6 +13,7 @@ public struct AppDependencies: Sendable {
     public let metrics: PrometheusCollectorRegistry
     public let routes: RouteTable
     var rateLimiter: RateLimiter? = nil
+    var tokenCache = TokenCache(lifetime: .zero)
 }
 
 /// Metrics are process-global in swift-metrics: bootstrap once, reuse the registry after.
@@ -40,7 +41,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware(routes: dependencies.routes))
-    router.add(middleware: AuthMiddleware(pool: dependencies.pool))
+    router.add(middleware: AuthMiddleware(pool: dependencies.pool, cache: dependencies.tokenCache))
     if let limiter = dependencies.rateLimiter { router.add(middleware: RateLimitMiddleware(limiter: limiter)) }
 
     let routes = Routes(router: router, table: dependencies.routes)
@@ -54,7 +55,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     ReportPeriodRoutes(pool: dependencies.pool).register(routes)
     ReportIndicatorRoutes(pool: dependencies.pool).register(routes)
     ReportRoutes(pool: dependencies.pool).register(routes)
-    TokenRoutes(pool: dependencies.pool).register(routes)
+    TokenRoutes(pool: dependencies.pool, cache: dependencies.tokenCache).register(routes)
     AuditRoutes(pool: dependencies.pool).register(routes)
     ChangeRoutes(pool: dependencies.pool).register(routes)
     return router
@@ -82,7 +83,8 @@ public func buildApplication(
     try await checkMigrations(config, pool: pool, logger: logger)
 
     let limiter = config.rateLimitPerSecond > 0 ? RateLimiter(rate: config.rateLimitPerSecond, burst: config.rateLimitBurst) : nil
-    let dependencies = AppDependencies(pool: pool, metrics: bootstrapMetrics(), routes: RouteTable(), rateLimiter: limiter)
+    let dependencies = AppDependencies(pool: pool, metrics: bootstrapMetrics(), routes: RouteTable(), rateLimiter: limiter,
+                                       tokenCache: TokenCache(lifetime: config.tokenCacheLifetime))
     let router = buildRouter(dependencies)
     var app = Application(
         router: router,

@@ -18,6 +18,8 @@ public struct AppConfig: Sendable {
     /// Requests a second per token, per process (0 turns the limit off), and the burst allowed.
     public var rateLimitPerSecond: Double = 100
     public var rateLimitBurst: Double = 200
+    /// How long a verified token is remembered (0: looked up on every request).
+    public var tokenCacheLifetime: Duration = .seconds(1)
 
     public init() {}
 
@@ -33,6 +35,7 @@ public struct AppConfig: Sendable {
         if let dir = environment["TTDN_SQL_DIR"], !dir.isEmpty { config.sqlDirectory = dir }
         if let seconds = environment["TTDN_SHUTDOWN_TIMEOUT_S"].flatMap(Int.init), seconds > 0 { config.shutdownTimeout = .seconds(seconds) }
         if let rate = environment["TTDN_RATE_LIMIT_RPS"].flatMap(Double.init), rate >= 0 { config.rateLimitPerSecond = rate }
+        if let ms = environment["TTDN_TOKEN_CACHE_MS"].flatMap(Int.init), ms >= 0 { config.tokenCacheLifetime = .milliseconds(ms) }
         if let burst = environment["TTDN_RATE_LIMIT_BURST"].flatMap(Double.init), burst >= 1 { config.rateLimitBurst = burst }
         return config
     }

@@ -21,6 +21,24 @@ struct AccessTests {
         }
     }
 
+    /// A token verified a moment ago is remembered for TTDN_TOKEN_CACHE_MS (1 s): a revocation
+    /// made outside this process (here straight in the database, as `ttdn token revoke` does)
+    /// takes effect within that, never later.
+    @Test func revocationElsewhereTakesEffectWithinTheCacheLifetime() async throws {
+        let server = try await TestServer.get()
+        let token = try await server.token(.viewer)
+        #expect(try await server.get("/v1/units?limit=1", token: token).status == 200)
+        let publicID = String(token.split(separator: "_")[1])
+        _ = try await server.pool.query("UPDATE api_tokens SET revoked_at = now() WHERE public_id = \(publicID)")
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await server.get("/v1/units?limit=1", token: token).status == 401)
+        // A forged secret for a remembered id is refused too: the cache compares the secret's hash.
+        let fresh = try await server.token(.viewer)
+        #expect(try await server.get("/v1/units?limit=1", token: fresh).status == 200)
+        let forged = "ttdn_\(fresh.split(separator: "_")[1])_" + String(repeating: "B", count: 40)
+        #expect(try await server.get("/v1/units?limit=1", token: forged).status == 401)
+    }
+
     @Test func tokenSecretIsNeverStoredInClear() async throws {
         let server = try await TestServer.get()
         let key = UUID().uuidString

@@ -5,6 +5,7 @@ import PQ
 /// `/v1/tokens`, admin only. The secret appears once, in the answer to POST.
 struct TokenRoutes {
     let pool: PQPool
+    let cache: TokenCache
 
     func register(_ routes: Routes) {
         routes.add(.get, "/v1/tokens", list)
@@ -82,6 +83,7 @@ struct TokenRoutes {
                                              before: try TokenView(row: row), after: revoked))
             return revoked
         }
+        cache.forget(tokenID: id)
         return try JSONOutput.response(token)
     }
 }

@@ -53,8 +53,10 @@ public enum Tokens {
     public enum Failure: Error { case malformed, unknown, expired, revoked }
 
     /// The principal behind an `Authorization` header value, or why there is none.
-    public static func authenticate(_ token: String, pool: PQPool) async throws -> Result<Principal, Failure> {
+    static func authenticate(_ token: String, pool: PQPool, cache: TokenCache) async throws -> Result<Principal, Failure> {
         guard let (publicID, secret) = parse(token) else { return .failure(.malformed) }
+        let candidate = hash(secret)
+        if let principal = cache.principal(publicID: publicID, secretHash: candidate) { return .success(principal) }
         let rows = try await pool.query("""
             SELECT id, encode(secret_hash, 'hex') AS secret_hash, role::text AS role, unit_id, name,
                    (expires_on IS NOT NULL AND expires_on < ttdn_today()) AS expired,
@@ -62,8 +64,7 @@ public enum Tokens {
                    (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
             FROM api_tokens WHERE public_id = \(publicID)
             """)
-        // Hash even when the id is unknown, so timing does not tell which ids exist.
-        let candidate = hash(secret)
+        // The secret is hashed before the lookup, so timing does not tell which ids exist.
         guard let row = rows.first else { return .failure(.unknown) }
         let stored = try row.decode("secret_hash", as: String.self)
         guard constantTimeEqual(candidate, hexBytes(stored)) else { return .failure(.unknown) }
@@ -74,8 +75,10 @@ public enum Tokens {
             // last_used_at to the minute: one small write a minute per token, not one per request.
             try await pool.query("UPDATE api_tokens SET last_used_at = now() WHERE id = \(id)")
         }
-        return .success(Principal(tokenID: id, publicID: publicID, role: Role(rawValue: try row.decode("role"))!,
-                                  unitID: try row.decode("unit_id"), name: try row.decode("name")))
+        let principal = Principal(tokenID: id, publicID: publicID, role: Role(rawValue: try row.decode("role"))!,
+                                  unitID: try row.decode("unit_id"), name: try row.decode("name"))
+        cache.remember(principal, secretHash: candidate)
+        return .success(principal)
     }
 
     static func hexBytes(_ hex: String) -> [UInt8] {
