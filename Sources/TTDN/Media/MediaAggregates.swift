@@ -16,17 +16,29 @@ struct MediaAggregateRoutes {
 
         var fromRollup: Bool { self != .outlet && self != .topic }
 
-        /// The key's SQL over `media_daily_counts c` (rollup) or `media_entries m` (scan).
+        /// The key's SQL over `media_daily_counts c`, before formatting: grouping by the date
+        /// first and formatting one value per group, not one per rollup row.
         var rollupKey: String {
             switch self {
-            case .day: return "to_char(c.day, 'YYYY-MM-DD')"
-            case .week: return "to_char(c.day, 'IYYY-\"W\"IW')"
-            case .month: return "to_char(c.day, 'YYYY-MM')"
-            case .sentiment: return "c.sentiment::text"
-            case .origin: return "c.origin::text"
-            case .country: return "nullif(c.country, '')"
-            case .responseStatus: return "c.response_status::text"
+            case .day: return "c.day"
+            case .week: return "date_trunc('week', c.day::timestamp)"
+            case .month: return "date_trunc('month', c.day::timestamp)"
+            case .sentiment: return "c.sentiment"
+            case .origin: return "c.origin"
+            case .country: return "c.country"
+            case .responseStatus: return "c.response_status"
             case .outlet, .topic: return "NULL"
+            }
+        }
+
+        /// The formatted key of a rollup group whose raw key is `column`.
+        func rollupFormat(_ column: String) -> String {
+            switch self {
+            case .day: return "to_char(\(column), 'YYYY-MM-DD')"
+            case .week: return "to_char(\(column), 'IYYY-\"W\"IW')"
+            case .month: return "to_char(\(column), 'YYYY-MM')"
+            case .country: return "nullif(\(column), '')"
+            case .sentiment, .origin, .responseStatus, .outlet, .topic: return "\(column)::text"
             }
         }
 
@@ -93,18 +105,23 @@ struct MediaAggregateRoutes {
 
         let report = try await pool.withConnection { connection -> Report in
             let rows: PQRows
-            let keySQL: (Dimension) -> String = { dimensions.allSatisfy(\.fromRollup) ? $0.rollupKey : $0.scanKey }
-            let selectKeys = PQQuery(unescaped: dimensions.enumerated().map { "\(keySQL($0.element)) AS k\($0.offset)" }.joined(separator: ", "))
-            let groupKeys = PQQuery(unescaped: dimensions.indices.map { "k\($0)" }.joined(separator: ", "))
             if dimensions.allSatisfy(\.fromRollup) {
+                let rawKeys = PQQuery(unescaped: dimensions.enumerated().map { "\($0.element.rollupKey) AS r\($0.offset)" }.joined(separator: ", "))
+                let rawNames = PQQuery(unescaped: dimensions.indices.map { "r\($0)" }.joined(separator: ", "))
+                let formatted = PQQuery(unescaped: dimensions.enumerated().map { "\($0.element.rollupFormat("g.r\($0.offset)")) AS k\($0.offset)" }.joined(separator: ", "))
+                let order = PQQuery(unescaped: dimensions.indices.map { "k\($0)" }.joined(separator: ", "))
                 var condition: PQQuery = "c.day >= \(from) AND c.day < \(to)"
                 if let misinformation { condition = condition + " AND c.misinformation = \(misinformation)" }
                 rows = try await connection.query("""
-                    SELECT \(selectKeys), sum(c.n)::int8 AS n FROM media_daily_counts c WHERE \(condition)
-                    GROUP BY \(groupKeys) HAVING sum(c.n) > 0 ORDER BY \(groupKeys)
+                    SELECT \(formatted), g.n FROM (
+                        SELECT \(rawKeys), sum(c.n)::int8 AS n FROM media_daily_counts c WHERE \(condition)
+                        GROUP BY \(rawNames) HAVING sum(c.n) > 0
+                    ) g ORDER BY \(order)
                     """)
             } else {
                 let unnest = PQQuery(unescaped: dimensions.contains(.topic) ? ", unnest(CASE WHEN m.topics = '{}' THEN ARRAY[NULL]::nfc_text[] ELSE m.topics END) AS topic" : "")
+                let selectKeys = PQQuery(unescaped: dimensions.enumerated().map { "\($0.element.scanKey) AS k\($0.offset)" }.joined(separator: ", "))
+                let groupKeys = PQQuery(unescaped: dimensions.indices.map { "k\($0)" }.joined(separator: ", "))
                 var condition: PQQuery = """
                     m.published_at >= (\(from)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
                     AND m.published_at < (\(to)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
