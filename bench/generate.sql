@@ -25,21 +25,15 @@
 --     has five indicator values.
 --
 -- Bulk load (1_prepare.sql and 3_finish.sql):
---   * the row trigger that keeps media_daily_counts is disabled during the load and the rollup
---     is built afterwards with one INSERT ... SELECT ... GROUP BY on the trigger's key (Hai
---     Phong day, sentiment, origin, country or '', response status, misinformation); the
---     trigger is enabled again before COMMIT, so later writes keep the rollup as usual;
+--   * the row trigger that keeps media_daily_counts and media_monthly_counts is disabled during
+--     the load and both rollups are built afterwards with one INSERT ... SELECT ... GROUP BY on
+--     the trigger's key (Hai Phong day or month, sentiment, origin, country or '', response
+--     status, misinformation); the trigger is enabled again before COMMIT, so later writes keep
+--     the rollups as usual;
 --   * the secondary indexes of media_entries are dropped and built again afterwards from
 --     their own definitions (pg_get_indexdef), which is far faster than row-by-row upkeep;
---   * ttdn_search_text, which computes the stored search column of units and media entries,
---     is a SQL function whose body is a sub-SELECT: PostgreSQL does not inline it and spends
---     about 200 µs per call (measured: 10,000 calls 2.2 s; the same expressions in PL/pgSQL
---     0.24 s), which alone would take minutes for a million rows. For the load the generator
---     swaps in a PL/pgSQL function with the same expressions, then restores the migration's
---     definition (kept with pg_get_functiondef) and checks that the stored search documents
---     of every unit and of 2,000 entries equal what the restored function computes. It swaps
---     only if the definition is the one it was written for (by md5); otherwise it loads with
---     the function as it is: slowly, but correctly.
+--   * part 3 checks that the stored search documents of every unit and of 2,000 entries equal
+--     what ttdn_search_text computes.
 -- Parts 1 and 3 are each one transaction; the state between them is the table bench_load_state.
 \set ON_ERROR_STOP on
 \if :{?rows}

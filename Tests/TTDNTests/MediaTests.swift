@@ -153,13 +153,28 @@ struct MediaTests {
         for (published, sentiment, origin, misinformation) in items {
             var body = mediaBody(["published_at": published, "sentiment": sentiment, "origin": origin, "misinformation": misinformation])
             body["country"] = origin == "foreign" ? "KH" : "VN"
-            #expect(try await server.post("/v1/media-entries", body).status == 201)
+            let created = try await server.post("/v1/media-entries", body)
+            #expect(created.status == 201)
+            if misinformation {
+                // Captured at noon on the day published, answered 2 h (January) or 10 h (March) later.
+                let hours = published.hasPrefix("2041-01") ? 2 : 10
+                _ = try await server.pool.query("""
+                    UPDATE media_entries SET captured_at = date_trunc('day', published_at) + interval '12 hours',
+                           responded_at = date_trunc('day', published_at) + interval '12 hours' + make_interval(hours => \(hours)::int),
+                           response_status = 'responded', response_note = 'Đã đính chính'
+                    WHERE id = \(created.json["id"] as! String)::uuid
+                    """)
+            }
         }
         let byMonth = try await server.get("/v1/aggregates/media?group_by=month&from=2041-01-01&to=2042-01-01")
         #expect(byMonth.status == 200)
         let groups = byMonth.json["groups"] as? [[String: Any]] ?? []
         #expect(groups.map { $0["key"] as? String } == ["2041-01", "2041-02", "2041-03"])
         #expect(groups.map { $0["count"] as? Int } == [3, 1, 1])
+        let times = byMonth.json["response_times"] as? [[String: Any]] ?? []
+        #expect(times.map { $0["period"] as? String } == ["2041-01", "2041-03"])
+        #expect(times.map { $0["median_seconds"] as? Double } == [7200, 36000])
+        #expect(times.map { $0["p90_seconds"] as? Double } == [7200, 36000])
         let two = try await server.get("/v1/aggregates/media?group_by=month,sentiment&from=2041-01-01&to=2041-02-01")
         let pairs = (two.json["groups"] as? [[String: Any]] ?? []).map { ($0["key"] as? [String] ?? [], $0["count"] as? Int ?? 0) }
         #expect(pairs.map(\.0) == [["2041-01", "negative"], ["2041-01", "neutral"]])
@@ -168,6 +183,14 @@ struct MediaTests {
         #expect((byOutlet.json["groups"] as? [[String: Any]])?.first?["count"] as? Int == 2)
         let csv = try await server.get("/v1/aggregates/media?group_by=origin&from=2041-01-01&to=2042-01-01", headers: ["Accept": "text/csv"])
         #expect(csv.text == "origin,count\r\ndomestic,3\r\nforeign,2\r\n")
+        // Partial months at both ends come from days, whole months from the monthly rollup.
+        let partial = try await server.get("/v1/aggregates/media?group_by=month&from=2041-01-15&to=2041-03-06")
+        #expect((partial.json["groups"] as? [[String: Any]] ?? []).map { $0["count"] as? Int } == [2, 1, 1])
+        let inside = try await server.get("/v1/aggregates/media?group_by=sentiment&from=2041-01-15&to=2041-02-02&misinformation=false")
+        #expect((inside.json["groups"] as? [[String: Any]] ?? []).map { ($0["key"] as? String ?? "") + "=\($0["count"] as? Int ?? 0)" }
+                == ["neutral=2", "positive=1"])
+        let byDay = try await server.get("/v1/aggregates/media?group_by=day&from=2041-01-31&to=2041-02-02")
+        #expect((byDay.json["groups"] as? [[String: Any]] ?? []).map { $0["key"] as? String } == ["2041-01-31", "2041-02-01"])
         #expect(try await server.get("/v1/aggregates/media?group_by=colour").status == 400)
     }
 
@@ -207,6 +230,17 @@ struct MediaTests {
             WHERE r.n IS DISTINCT FROM c.n
             """)
         #expect(try mismatch[0].decode("n", as: Int.self) == 0)
+        let monthly = try await server.pool.query("""
+            WITH recount AS (
+                SELECT date_trunc('month', (published_at AT TIME ZONE 'Asia/Ho_Chi_Minh'))::date AS month, sentiment, origin,
+                       coalesce(country, '') AS country, response_status, misinformation, count(*)::int8 AS n
+                FROM media_entries GROUP BY 1, 2, 3, 4, 5, 6
+            )
+            SELECT count(*)::int8 AS n FROM recount r
+            FULL JOIN (SELECT * FROM media_monthly_counts WHERE n > 0) c USING (month, sentiment, origin, country, response_status, misinformation)
+            WHERE r.n IS DISTINCT FROM c.n
+            """)
+        #expect(try monthly[0].decode("n", as: Int.self) == 0)
     }
 
     @Test func searchAndFilteredListUseIndexesAtScale() async throws {

@@ -14,36 +14,12 @@ BEGIN
     END IF;
 END $$;
 
--- The fast search text, for the load only (see bench/generate.sql); what part 3 restores.
+-- The secondary indexes of media_entries, dropped for the load and built again by part 3.
 CREATE TABLE bench_load_state AS
-SELECT pg_get_functiondef('ttdn_search_text(text)'::regprocedure) AS function_definition,
-       md5(pg_get_functiondef('ttdn_search_text(text)'::regprocedure)) = '3553bad7d18c9d326a75ca4b791a9ccd' AS swapped,
-       (SELECT array_agg(pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid)
+SELECT (SELECT array_agg(pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid)
         FROM pg_index i
         WHERE i.indrelid = 'media_entries'::regclass
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)) AS media_indexes;
-
-DO $outer$
-BEGIN
-    IF (SELECT swapped FROM bench_load_state) THEN
-        CREATE OR REPLACE FUNCTION public.ttdn_search_text(input text) RETURNS text
-            LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT AS $$
-        DECLARE folded text := ttdn_fold(input);
-        BEGIN
-            RETURN folded
-                || CASE WHEN folded LIKE '%giao duc va dao tao%' THEN ' gd dt gddt' ELSE '' END
-                || CASE WHEN folded ~ 'gd ?& ?dt' THEN ' giao duc va dao tao' ELSE '' END
-                || CASE WHEN folded LIKE '%trung hoc pho thong%' THEN ' thpt' ELSE '' END
-                || CASE WHEN folded ~ '\mthpt\M' THEN ' trung hoc pho thong' ELSE '' END
-                || CASE WHEN folded LIKE '%uy ban nhan dan%' THEN ' ubnd' ELSE '' END
-                || CASE WHEN folded ~ '\mubnd\M' THEN ' uy ban nhan dan' ELSE '' END
-                || CASE WHEN folded LIKE '%thong tin va truyen thong%' THEN ' tt tt tttt' ELSE '' END
-                || CASE WHEN folded LIKE '%thong tin doi ngoai%' THEN ' ttdn' ELSE '' END;
-        END $$;
-    ELSE
-        RAISE WARNING 'ttdn_search_text is not the definition bench/generate.sql knows: loading with it as it is (slow)';
-    END IF;
-END $outer$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Units

@@ -3,13 +3,6 @@
 -- The ids of generated schools are md5 of their name (bench/generate), so a random one is
 -- md5(...)::uuid: one md5 per statement more than the server's `u.id = $1`.
 \set n random(1, :nschools)
--- Tokens.authenticate (Sources/TTDN/Access/Tokens.swift), first on every /v1 request, on a lease
--- of its own. (Its UPDATE of last_used_at runs once a minute per token: left out.)
-SELECT id, encode(secret_hash, 'hex') AS secret_hash, role::text AS role, unit_id, name,
-       (expires_on IS NOT NULL AND expires_on < ttdn_today()) AS expired,
-       revoked_at IS NOT NULL AS revoked,
-       (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
-FROM api_tokens WHERE public_id = :token;
 -- UnitRepository.find (Sources/TTDN/Units/UnitRepository.swift)
 SELECT u.id, u.code, u.name, u.kind::text AS kind, u.parent_id, u.district, u.address, u.phone, u.email, u.website,
 u.officer_name, u.officer_position, u.officer_phone, u.officer_email, u.active, u.valid_from, u.valid_to,

@@ -2,13 +2,6 @@
 -- captured from PostgreSQL's log (the server asks for limit + 1 rows to know if there is more).
 -- pgbench -M prepared -n -D token=PUBLIC_ID -D sentiment=negative -f bench/sql/W2.sql
 \set lim 51
--- Tokens.authenticate (Sources/TTDN/Access/Tokens.swift), first on every /v1 request, on a lease
--- of its own. (Its UPDATE of last_used_at runs once a minute per token: left out.)
-SELECT id, encode(secret_hash, 'hex') AS secret_hash, role::text AS role, unit_id, name,
-       (expires_on IS NOT NULL AND expires_on < ttdn_today()) AS expired,
-       revoked_at IS NOT NULL AS revoked,
-       (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
-FROM api_tokens WHERE public_id = :token;
 -- MediaRoutes.list (Sources/TTDN/Media/MediaRoutes.swift) with MediaEntry.columns
 SELECT m.id, m.title, m.url, m.url_normalized, m.outlet, m.origin::text AS origin, m.country, m.language, m.published_at,
 m.captured_at, m.summary, m.summary_vi, m.topics::text[] AS topics, m.sentiment::text AS sentiment, m.misinformation,

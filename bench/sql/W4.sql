@@ -8,13 +8,6 @@
 \set r random(1, 1000000000000)
 -- the same mix of sentiments as the wrk script (6 neutral, 3 positive, 1 negative in 10)
 \set s random(1, 10)
--- Tokens.authenticate (Sources/TTDN/Access/Tokens.swift), first on every /v1 request, on a lease
--- of its own. (Its UPDATE of last_used_at runs once a minute per token: left out.)
-SELECT id, encode(secret_hash, 'hex') AS secret_hash, role::text AS role, unit_id, name,
-       (expires_on IS NOT NULL AND expires_on < ttdn_today()) AS expired,
-       revoked_at IS NOT NULL AS revoked,
-       (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
-FROM api_tokens WHERE public_id = :token;
 BEGIN;
 -- MediaRoutes.insert (Sources/TTDN/Media/MediaRoutes.swift)
 INSERT INTO media_entries AS m (title, url, url_normalized, outlet, origin, country, language, published_at, captured_at,

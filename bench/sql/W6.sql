@@ -1,12 +1,5 @@
 -- W6: GET /v1/aggregates/report-compliance?period_id=2023-H1: the statements ttdn runs for it, as
 -- captured from PostgreSQL's log. pgbench -M prepared -n -D token=PUBLIC_ID -D period=2023-H1 -f bench/sql/W6.sql
--- Tokens.authenticate (Sources/TTDN/Access/Tokens.swift), first on every /v1 request, on a lease
--- of its own. (Its UPDATE of last_used_at runs once a minute per token: left out.)
-SELECT id, encode(secret_hash, 'hex') AS secret_hash, role::text AS role, unit_id, name,
-       (expires_on IS NOT NULL AND expires_on < ttdn_today()) AS expired,
-       revoked_at IS NOT NULL AS revoked,
-       (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
-FROM api_tokens WHERE public_id = :token;
 -- ReportPeriodRoutes.find (Sources/TTDN/Reports/ReportPeriods.swift)
 SELECT p.id, p.kind::text AS kind, p.year, p.title, p.starts_on, p.ends_on, p.due_on, p.created_at, p.updated_at, p.version FROM report_periods p WHERE p.id = :period \gset
 -- ReportAggregateRoutes.compliance (Sources/TTDN/Reports/ReportAggregates.swift)

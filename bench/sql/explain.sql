@@ -27,17 +27,26 @@ extract(epoch FROM m.responded_at - m.captured_at)::int8 AS response_time_second
 m.related_unit_id, m.recorded_by, m.created_at, m.updated_at, m.version FROM media_entries m WHERE true AND m.search @@ ttdn_search_query($1)
 ORDER BY m.published_at DESC, m.id DESC LIMIT $2;
 PREPARE w5a(date, date) AS
-SELECT to_char(c.day, 'YYYY-MM') AS k0, sum(c.n)::int8 AS n FROM media_daily_counts c WHERE c.day >= $1 AND c.day < $2
-GROUP BY k0 HAVING sum(c.n) > 0 ORDER BY k0;
+SELECT to_char(g.r0, 'YYYY-MM') AS k0, g.n FROM (
+    SELECT date_trunc('month', c.day::timestamp) AS r0, sum(c.n)::int8 AS n FROM (
+        SELECT c.day, c.sentiment, c.origin, c.country, c.response_status, c.n FROM media_daily_counts c
+        WHERE ((c.day >= $1 AND c.day < $1) OR (c.day >= $2 AND c.day < $2))
+        UNION ALL
+        SELECT c.month, c.sentiment, c.origin, c.country, c.response_status, c.n FROM media_monthly_counts c
+        WHERE c.month >= $1 AND c.month < $2
+    ) c
+    GROUP BY r0 HAVING sum(c.n) > 0
+) g ORDER BY k0;
 PREPARE w5b(date, date) AS
-SELECT to_char(m.captured_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS period, count(*)::int8 AS n,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM m.responded_at - m.captured_at))::float8 AS median,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM m.responded_at - m.captured_at))::float8 AS p90
-FROM media_entries m
-WHERE m.misinformation AND m.responded_at IS NOT NULL
-  AND m.published_at >= ($1::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
-  AND m.published_at < ($2::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
-GROUP BY 1 ORDER BY 1;
+SELECT to_char(t.month, 'YYYY-MM') AS period, t.n, t.p[1] AS median, t.p[2] AS p90 FROM (
+    SELECT m.captured_month AS month, count(*)::int8 AS n,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY m.response_seconds)::float8[] AS p
+    FROM media_entries m
+    WHERE m.misinformation AND m.responded_at IS NOT NULL
+      AND m.published_at >= ($1::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+      AND m.published_at < ($2::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+    GROUP BY 1
+) t ORDER BY t.month;
 PREPARE w6(date, text, date) AS
 SELECT u.id, u.code, u.name, u.kind::text AS kind, u.parent_id, parent.name AS parent_name,
        r.status::text AS status, r.first_submitted_at IS NOT NULL AS submitted,

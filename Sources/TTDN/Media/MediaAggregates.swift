@@ -86,6 +86,14 @@ struct MediaAggregateRoutes {
         let responseTimes: [ResponseTimes]
     }
 
+    /// The first day of the first whole month in [from, to) and the first day after the last one.
+    static func wholeMonths(from: CalendarDate, to: CalendarDate) -> (CalendarDate, CalendarDate) {
+        let next = from.month == 12 ? CalendarDate(year: from.year + 1, month: 1, day: 1) : CalendarDate(year: from.year, month: from.month + 1, day: 1)
+        let first = from.day == 1 ? from : next ?? to
+        let end = CalendarDate(year: to.year, month: to.month, day: 1) ?? to
+        return (first, end)
+    }
+
     @Sendable func aggregate(_ request: Request, context: AppRequestContext) async throws -> Response {
         var query = QueryReader(request)
         var dimensions: [Dimension] = []
@@ -110,11 +118,20 @@ struct MediaAggregateRoutes {
                 let rawNames = PQQuery(unescaped: dimensions.indices.map { "r\($0)" }.joined(separator: ", "))
                 let formatted = PQQuery(unescaped: dimensions.enumerated().map { "\($0.element.rollupFormat("g.r\($0.offset)")) AS k\($0.offset)" }.joined(separator: ", "))
                 let order = PQQuery(unescaped: dimensions.indices.map { "k\($0)" }.joined(separator: ", "))
-                var condition: PQQuery = "c.day >= \(from) AND c.day < \(to)"
-                if let misinformation { condition = condition + " AND c.misinformation = \(misinformation)" }
+                // Whole months from the monthly rollup, the days before and after them from the daily one.
+                var (monthsFrom, monthsTo) = Self.wholeMonths(from: from, to: to)
+                if dimensions.contains(.day) || dimensions.contains(.week) || monthsFrom >= monthsTo { (monthsFrom, monthsTo) = (to, to) }
+                var flag: PQQuery = ""
+                if let misinformation { flag = " AND c.misinformation = \(misinformation)" }
                 rows = try await connection.query("""
                     SELECT \(formatted), g.n FROM (
-                        SELECT \(rawKeys), sum(c.n)::int8 AS n FROM media_daily_counts c WHERE \(condition)
+                        SELECT \(rawKeys), sum(c.n)::int8 AS n FROM (
+                            SELECT c.day, c.sentiment, c.origin, c.country, c.response_status, c.n FROM media_daily_counts c
+                            WHERE ((c.day >= \(from) AND c.day < \(monthsFrom)) OR (c.day >= \(monthsTo) AND c.day < \(to)))\(flag)
+                            UNION ALL
+                            SELECT c.month, c.sentiment, c.origin, c.country, c.response_status, c.n FROM media_monthly_counts c
+                            WHERE c.month >= \(monthsFrom) AND c.month < \(monthsTo)\(flag)
+                        ) c
                         GROUP BY \(rawNames) HAVING sum(c.n) > 0
                     ) g ORDER BY \(order)
                     """)
@@ -145,15 +162,17 @@ struct MediaAggregateRoutes {
                     : .array(values.map { $0.map { .string($0) } ?? .null })
                 return Group(key: key, keys: keys, count: try row.decode("n"))
             }
+            // From the index of misinformation responses alone; both percentiles from one sort per month.
             let times = try await connection.query("""
-                SELECT to_char(m.captured_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS period, count(*)::int8 AS n,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM m.responded_at - m.captured_at))::float8 AS median,
-                       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM m.responded_at - m.captured_at))::float8 AS p90
-                FROM media_entries m
-                WHERE m.misinformation AND m.responded_at IS NOT NULL
-                  AND m.published_at >= (\(from)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
-                  AND m.published_at < (\(to)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
-                GROUP BY 1 ORDER BY 1
+                SELECT to_char(t.month, 'YYYY-MM') AS period, t.n, t.p[1] AS median, t.p[2] AS p90 FROM (
+                    SELECT m.captured_month AS month, count(*)::int8 AS n,
+                           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY m.response_seconds)::float8[] AS p
+                    FROM media_entries m
+                    WHERE m.misinformation AND m.responded_at IS NOT NULL
+                      AND m.published_at >= (\(from)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+                      AND m.published_at < (\(to)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+                    GROUP BY 1
+                ) t ORDER BY t.month
                 """).map { ResponseTimes(period: try $0.decode("period"), count: try $0.decode("n"),
                                          medianSeconds: try $0.decode("median"), p90Seconds: try $0.decode("p90")) }
             return Report(groupBy: dimensions.map(\.rawValue), from: from, to: to, groups: groups, responseTimes: times)
