@@ -76,7 +76,7 @@ indirect enum JSONValueOutput: Codable, Sendable {
 }
 
 /// A key that the snake_case encoder leaves alone (it is already snake_case or lowercase).
-struct VerbatimKey: CodingKey {
+struct VerbatimKey: JSONWriter.VerbatimKey {
     let stringValue: String
     var intValue: Int? { nil }
     init(_ s: String) { stringValue = s }

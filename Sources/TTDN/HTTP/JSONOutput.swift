@@ -5,28 +5,15 @@ import NIOCore
 import PQ
 import Synchronization
 
-/// JSON responses: snake_case keys, RFC 3339 UTC timestamps, UTF-8.
+/// JSON responses: snake_case keys, RFC 3339 UTC timestamps, UTF-8 (see `JSONWriter`).
 public enum JSONOutput {
-    // Keys in declaration order, not sorted: sorting every object of every response cost 5 % of
-    // a list request's CPU, and nothing reads key order (CSV sorts its own columns).
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .custom { path in SnakeCaseKeys.key(for: path.last!) }
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(PQTimestamp.format(date))
-        }
-        return encoder
-    }()
-
-    public static func data<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
+    public static func data<T: Encodable>(_ value: T) throws -> Data { Data(try JSONWriter.encode(value)) }
 
     public static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok,
                                               headers: HTTPFields = [:]) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try data(value))))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONWriter.encode(value))))
     }
 }
 
@@ -69,24 +56,24 @@ extension KeyedEncodingContainer {
 /// Foundation's `.convertToSnakeCase`, remembered per key: converting the same few hundred
 /// property names on every object of every response was a fifth of a list request's CPU.
 enum SnakeCaseKeys {
-    private static let known = Mutex<[String: String]>([:])
+    /// `"snake_case"` with its quotes, as JSON bytes.
+    private static let known = Mutex<[String: [UInt8]]>([:])
     private static let converter: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return encoder
     }()
 
-    static func key(for key: any CodingKey) -> any CodingKey {
-        if key.intValue != nil { return key }
-        let name = key.stringValue
-        if let converted = known.withLock({ $0[name] }) { return AnyKey(converted) }
-        let converted = convert(name)
-        known.withLock { $0[name] = converted }
-        return AnyKey(converted)
+    static func quoted(_ name: String) -> [UInt8] {
+        if let bytes = known.withLock({ $0[name] }) { return bytes }
+        let output = JSONWriter.Output()
+        output.string(convert(name))
+        known.withLock { $0[name] = output.bytes }
+        return output.bytes
     }
 
-    /// The conversion Foundation would make, taken from Foundation itself so the output is unchanged.
-    private static func convert(_ name: String) -> String {
+    /// The conversion Foundation makes, taken from Foundation itself so that keys stay as they were.
+    static func convert(_ name: String) -> String {
         struct One: Encodable {
             let name: String
             func encode(to encoder: any Encoder) throws {

@@ -1,0 +1,91 @@
+import Foundation
+import PQ
+import Testing
+@testable import TTDN
+
+/// JSONWriter must answer what JSONEncoder (snake_case keys, RFC 3339 dates) answered before it.
+@Suite("JSON output")
+struct JSONWriterTests {
+    struct Inner: Encodable { let unitID: UUID; let p90Seconds: Double; let note: String? }
+    struct Shared: Encodable {
+        let firstPart: Int
+        let rest: Inner
+        enum CodingKeys: String, CodingKey { case firstPart }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(firstPart, forKey: .firstPart)
+            try rest.encode(to: encoder) // a second container on the same encoder: one object
+        }
+    }
+    struct Nested: Encodable {
+        let label: String
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: VerbatimKey.self)
+            var inner = c.nestedContainer(keyedBy: VerbatimKey.self, forKey: VerbatimKey("keys"))
+            try inner.encode(label, forKey: VerbatimKey("response_status"))
+            var list = c.nestedUnkeyedContainer(forKey: VerbatimKey("list"))
+            try list.encode(1); try list.encodeNil(); try list.encode("x")
+            try c.encode(3, forKey: VerbatimKey("count"))
+        }
+    }
+    struct Everything: Encodable {
+        let title: String
+        let createdAt: Date
+        let dueOn: CalendarDate
+        let optionalNothing: String?
+        let counts: [String: Int]
+        let values: [Double]
+        let flags: [Bool?]
+        let shared: Shared
+        let nested: [Nested]
+        let website: URL
+        let raw: RawJSON
+        let empty: [String]
+    }
+
+    static let sample = Everything(
+        title: "Sở Giáo dục và Đào tạo \"Hải Phòng\" / \\ \n\t\u{1}\u{7f} 🇻🇳 e\u{301}",
+        createdAt: Date(timeIntervalSince1970: 1_683_251_696.123456), dueOn: CalendarDate(year: 2023, month: 11, day: 5)!,
+        optionalNothing: nil, counts: ["people_trained": 120, "camelCase": 1],
+        values: [7200, 0.1 + 0.2, 1e20, 1e-7, -0.5, 123456789.123], flags: [true, nil, false],
+        shared: Shared(firstPart: 1, rest: Inner(unitID: UUID(uuidString: "6C7C54AE-C29D-4C08-B038-026F93A42901")!, p90Seconds: 36000, note: nil)),
+        nested: [Nested(label: "responded"), Nested(label: "monitoring")],
+        website: URL(string: "https://haiphong.edu.vn/tin-tuc?id=1&a=b")!,
+        raw: RawJSON(text: #"{"resource_id": "x", "after": {"n": [1, 2.5, null, "ư"]}}"#),
+        empty: [])
+
+    static func reference<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(PQTimestamp.format(date))
+        }
+        return try encoder.encode(value)
+    }
+
+    @Test func sameJSONAsFoundation() throws {
+        let ours = try JSONOutput.data(Self.sample)
+        let theirs = try Self.reference(Self.sample)
+        let a = try JSONSerialization.jsonObject(with: ours) as! NSDictionary
+        let b = try JSONSerialization.jsonObject(with: theirs) as! NSDictionary
+        #expect(a == b, "\(String(decoding: ours, as: UTF8.self))\n\(String(decoding: theirs, as: UTF8.self))")
+    }
+
+    @Test func keysInDeclarationOrderAndNumbersAsFoundationWritesThem() throws {
+        let text = String(decoding: try JSONOutput.data(Self.sample), as: UTF8.self)
+        #expect(text.hasPrefix(#"{"title":"Sở Giáo dục và Đào tạo \"Hải Phòng\" / \\ \n\t\u0001"#))
+        #expect(text.contains(#""created_at":"2023-05-05T01:54:56.123456Z","due_on":"2023-11-05","optional_nothing":null,"#))
+        #expect(text.contains(#""values":[7200,0.30000000000000004,1e+20,1e-07,-0.5,123456789.123]"#))
+        #expect(text.contains(#""shared":{"first_part":1,"unit_id":"6C7C54AE-C29D-4C08-B038-026F93A42901","p90_seconds":36000,"note":null}"#))
+        #expect(text.contains(#"{"keys":{"response_status":"responded"},"list":[1,null,"x"],"count":3}"#))
+        #expect(text.contains(#""website":"https://haiphong.edu.vn/tin-tuc?id=1&a=b""#))
+        #expect(text.hasSuffix(#""empty":[]}"#))
+    }
+
+    @Test func nonFiniteNumbersAreRefused() {
+        #expect(throws: EncodingError.self) { try JSONOutput.data([Double.nan]) }
+        #expect(throws: EncodingError.self) { try JSONOutput.data(["x": Double.infinity]) }
+    }
+}
