@@ -12,6 +12,8 @@ final class PQResultHandle: @unchecked Sendable {
 public struct PQRows: Sendable, RandomAccessCollection {
     let handle: PQResultHandle?
     public let columns: [String]
+    /// Column positions by name, built once: rows are decoded by name, column after column.
+    let positions: [String: Int]
     /// Rows the command affected (`UPDATE`, `DELETE`, `INSERT`), from the command tag.
     public let affectedRows: Int
 
@@ -19,11 +21,14 @@ public struct PQRows: Sendable, RandomAccessCollection {
         self.handle = handle
         guard let handle else {
             columns = []
+            positions = [:]
             affectedRows = 0
             return
         }
         let count = Int(PQnfields(handle.pointer))
         columns = (0..<count).map { String(cString: PQfname(handle.pointer, Int32($0))) }
+        // The first of two columns with one name wins, as a search from the left would find.
+        positions = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         affectedRows = Int(String(cString: PQcmdTuples(handle.pointer))) ?? 0
     }
 
@@ -40,7 +45,7 @@ public struct PQRow: Sendable {
     let index: Int
 
     func column(named name: String) throws -> Int {
-        guard let position = rows.columns.firstIndex(of: name) else {
+        guard let position = rows.positions[name] else {
             throw PQError(kind: .decoding, message: "no column named \(name)")
         }
         return position

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import Synchronization
 
 /// An `Encoder` that writes JSON bytes as values arrive: snake_case keys (Foundation's
 /// conversion, remembered per name), keys in the order the type encodes them, RFC 3339 UTC
@@ -25,7 +26,8 @@ enum JSONWriter {
     }
 
     final class Output {
-        var bytes: [UInt8] = []
+        // One writer per response, used by one task: no dynamic exclusivity checks on every byte.
+        @exclusivity(unchecked) var bytes: [UInt8] = []
 
         func write<T: Encodable>(_ value: T) throws {
             if T.self == Date.self { return string(PQTimestamp.format(value as! Date)) }
@@ -33,7 +35,9 @@ enum JSONWriter {
             if T.self == URL.self { return string((value as! URL).absoluteString) }
             if T.self == Data.self { return string((value as! Data).base64EncodedString()) }
             // As JSONEncoder: the keys of a dictionary are data, not property names; not converted.
-            if let dictionary = value as? any StringKeyedDictionary { return try dictionary.writeJSON(to: self) }
+            if Self.isStringKeyedDictionary(T.self), let dictionary = value as? any StringKeyedDictionary {
+                return try dictionary.writeJSON(to: self)
+            }
             let encoder = ValueEncoder(output: self)
             try value.encode(to: encoder)
             encoder.close()
@@ -41,6 +45,18 @@ enum JSONWriter {
 
         func string(_ text: String) {
             bytes.append(UInt8(ascii: "\""))
+            // Most strings need no escaping: copied in one go.
+            var text = text
+            let plain = text.withUTF8 { utf8 -> Bool in
+                guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+                bytes.append(contentsOf: utf8)
+                return true
+            }
+            if !plain { escaped(text) }
+            bytes.append(UInt8(ascii: "\""))
+        }
+
+        private func escaped(_ text: String) {
             for byte in text.utf8 {
                 switch byte {
                 case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
@@ -57,10 +73,20 @@ enum JSONWriter {
                 default: bytes.append(byte)
                 }
             }
-            bytes.append(UInt8(ascii: "\""))
         }
 
         func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+        /// Whether a type is a `[String: some Encodable]`, remembered per type: asking the
+        /// runtime for every value cost more than writing it.
+        private static let dictionaryTypes = Mutex<[ObjectIdentifier: Bool]>([:])
+        static func isStringKeyedDictionary(_ type: Any.Type) -> Bool {
+            let id = ObjectIdentifier(type)
+            if let known = dictionaryTypes.withLock({ $0[id] }) { return known }
+            let answer = type is any StringKeyedDictionary.Type
+            dictionaryTypes.withLock { $0[id] = answer }
+            return answer
+        }
 
         func number<F: BinaryFloatingPoint & CustomStringConvertible>(_ value: F, _ path: @autoclosure () -> [any CodingKey]) throws {
             guard value.isFinite else {
