@@ -80,8 +80,58 @@ extension Bool: PQDecodable {
 
 extension UUID: PQDecodable {
     public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> UUID {
-        guard let uuid = UUID(uuidString: try text(bytes)) else { throw PQDecodingFailure.invalid("uuid") }
+        guard let bytes else { throw PQDecodingFailure.unexpectedNull }
+        guard let uuid = UUID(text: bytes) else { throw PQDecodingFailure.invalid("uuid") }
         return uuid
+    }
+}
+
+/// UUID text read and written by hand: Foundation's goes through sscanf and snprintf, which
+/// showed up in profiles of list requests (every row has ids).
+extension UUID {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// From `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (either case), as PostgreSQL writes it.
+    init?(text: UnsafeRawBufferPointer) {
+        guard text.count == 36 else { return nil }
+        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var position = 0
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: return c - 48
+            case 97...102: return c - 87
+            case 65...70: return c - 55
+            default: return nil
+            }
+        }
+        let ok = withUnsafeMutableBytes(of: &value) { out -> Bool in
+            for index in 0..<16 {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard text[position] == UInt8(ascii: "-") else { return false }
+                    position += 1
+                }
+                guard let high = nibble(text[position]), let low = nibble(text[position + 1]) else { return false }
+                out[index] = high << 4 | low
+                position += 2
+            }
+            return true
+        }
+        guard ok else { return nil }
+        self.init(uuid: value)
+    }
+
+    /// The lower-case text form the API and PostgreSQL use.
+    public var lowercasedString: String {
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        withUnsafeBytes(of: uuid) { bytes in
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
+                out.append(Self.hexDigits[Int(byte >> 4)])
+                out.append(Self.hexDigits[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

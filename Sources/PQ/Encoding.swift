@@ -64,7 +64,7 @@ extension Bool: PQEncodable {
 }
 
 extension UUID: PQEncodable {
-    public var pqText: String? { uuidString.lowercased() }
+    public var pqText: String? { lowercasedString }
     public static var pqOID: PQOID { PQTypeOID.uuid }
 }
 

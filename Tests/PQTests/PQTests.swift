@@ -63,6 +63,20 @@ struct RoundTripTests {
         }
     }
 
+    @Test func uuidsAreReadAndWrittenAsFoundationDoes() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        for _ in 0..<200 {
+            let id = UUID()
+            #expect(id.lowercasedString == id.uuidString.lowercased())
+            let rows = try await pool.query("SELECT \(id) AS id, upper(\(id)::text) AS upper")
+            #expect(try rows[0].decode("id", as: UUID.self) == id)
+            #expect(UUID(uuidString: try rows[0].decode("upper", as: String.self)) == id)
+        }
+        let bad = try await pool.query("SELECT 'not-a-uuid-at-all-but-36-characters!' AS id")
+        #expect(throws: PQError.self) { try bad[0].decode("id", as: UUID.self) }
+    }
+
     @Test func vietnameseTextKeepsItsBytes() async throws {
         let pool = try await freshPool()
         defer { pool.close() }

@@ -89,7 +89,11 @@ final class TestServer: Sendable {
         }
         if let body { request.httpBody = body }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        // In a task of its own, which a cancelled caller does not cancel: cancelling URLSession's
+        // async data(for:) can deadlock swift-corelibs-foundation (the cancellation handler waits
+        // for the session's queue while that queue waits to resume the task). Requests end by
+        // their own timeout instead.
+        let (data, response) = try await Task { try await URLSession.shared.data(for: request) }.value
         let http = response as! HTTPURLResponse
         var fields: [String: String] = [:]
         for (key, value) in http.allHeaderFields { fields["\(key)"] = "\(value)" }

@@ -107,10 +107,10 @@ public struct TokenView: Encodable, Sendable {
     static let columns = PQQuery(unescaped: "id, public_id, role::text AS role, unit_id, name, expires_on, revoked_at, last_used_at, created_at")
 
     init(row: PQRow) throws {
-        id = try row.decode("id", as: UUID.self).uuidString.lowercased()
+        id = try row.decode("id", as: UUID.self).lowercasedString
         publicId = try row.decode("public_id")
         role = try row.decode("role")
-        unitId = try row.decode("unit_id", as: UUID?.self)?.uuidString.lowercased()
+        unitId = try row.decode("unit_id", as: UUID?.self)?.lowercasedString
         name = try row.decode("name")
         expiresOn = try row.decode("expires_on")
         revokedAt = try row.decode("revoked_at")

@@ -29,7 +29,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             let valid = (1...128).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
             return valid ? id : nil
         }
-        context.requestID = supplied ?? UUID().uuidString.lowercased()
+        context.requestID = supplied ?? UUID().lowercasedString
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         let start = ContinuousClock.now
         var response: Response

@@ -79,7 +79,7 @@ public struct Unit: Codable, Sendable, Equatable {
 }
 
 extension UUID {
-    var lowercased: String { uuidString.lowercased() }
+    var lowercased: String { lowercasedString }
 }
 
 /// The writable fields of a unit, as read from a create body, a merge patch or an import row.
