@@ -6,7 +6,7 @@
 SELECT to_char(g.r0, 'YYYY-MM') AS k0, g.n FROM (
     SELECT date_trunc('month', c.day::timestamp) AS r0, sum(c.n)::int8 AS n FROM (
         SELECT c.day, c.sentiment, c.origin, c.country, c.response_status, c.n FROM media_daily_counts c
-        WHERE ((c.day >= :from::date AND c.day < :to::date) OR (c.day >= :to::date AND c.day < :to::date))
+        WHERE ((c.day >= :from::date AND c.day < :from::date) OR (c.day >= :to::date AND c.day < :to::date))
         UNION ALL
         SELECT c.month, c.sentiment, c.origin, c.country, c.response_status, c.n FROM media_monthly_counts c
         WHERE c.month >= :from::date AND c.month < :to::date
