@@ -202,7 +202,9 @@ enum JSONWriter {
             return encoder.nested().unkeyedContainer()
         }
         mutating func superEncoder() -> any Encoder {
-            _ = member(Key(stringValue: "super")!)
+            encoder.nextMember()
+            encoder.output.string("super") // JSONEncoder's key for it, whatever Key can spell
+            encoder.output.bytes.append(UInt8(ascii: ":"))
             return encoder.nested()
         }
         mutating func superEncoder(forKey key: Key) -> any Encoder {
