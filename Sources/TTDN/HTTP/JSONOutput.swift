@@ -77,21 +77,14 @@ enum SnakeCaseKeys {
         struct One: Encodable {
             let name: String
             func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: AnyKey.self)
-                try container.encodeNil(forKey: AnyKey(name))
+                // Foundation knows nothing of JSONWriter.VerbatimKey: it converts this key as any other.
+                var container = encoder.container(keyedBy: VerbatimKey.self)
+                try container.encodeNil(forKey: VerbatimKey(name))
             }
         }
         guard let data = try? converter.encode(One(name: name)),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let converted = object.keys.first else { return name }
         return converted
-    }
-
-    struct AnyKey: CodingKey {
-        let stringValue: String
-        init(_ string: String) { stringValue = string }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
     }
 }
