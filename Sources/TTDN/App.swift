@@ -40,11 +40,11 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: CanonicalPathMiddleware())
     router.add(middleware: ProblemMiddleware(routes: dependencies.routes))
-    router.add(middleware: AuthMiddleware(pool: dependencies.pool, cache: dependencies.tokenCache))
-    if let limiter = dependencies.rateLimiter { router.add(middleware: RateLimitMiddleware(limiter: limiter)) }
 
-    let routes = Routes(router: router, table: dependencies.routes)
+    let authenticator = Authenticator(pool: dependencies.pool, cache: dependencies.tokenCache, limiter: dependencies.rateLimiter)
+    let routes = Routes(router: router, table: dependencies.routes, authenticator: authenticator)
     OpsRoutes(pool: dependencies.pool, metrics: dependencies.metrics).register(routes)
     UnitRoutes(pool: dependencies.pool).register(routes)
     PlanRoutes(pool: dependencies.pool).register(routes)
@@ -88,6 +88,7 @@ public func buildApplication(
     let router = buildRouter(dependencies)
     var app = Application(
         router: router,
+        server: GuardedHTTP1Channel.builder(config.connectionLimits),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "ttdn"),
         onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? config.port) },
         logger: logger)

@@ -1,19 +1,50 @@
 import Hummingbird
+import NIOCore
 import PQ
 
-/// `Authorization: Bearer <token>` on every /v1 route. Missing, malformed, unknown, expired or
+/// Who may call a route. Every route needs a caller unless its registration says `.public`:
+/// the decision belongs to the route that matched, never to the text of the path, so no
+/// spelling of a path (`//v1/units`, `/v1/units/`) can reach a handler without a token.
+public enum RouteAccess: Sendable {
+    /// `/healthz`, `/readyz`, `/metrics`: no data of the plan.
+    case `public`
+    /// `Authorization: Bearer <token>`, then the per-token rate limit.
+    case caller
+}
+
+/// Authenticates the caller of a `.caller` route. Missing, malformed, unknown, expired or
 /// revoked: 401 with WWW-Authenticate. Looked up in PostgreSQL, or in the `TokenCache` of tokens
-/// verified in the last second.
-struct AuthMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+/// verified in the last second. Failed authentications are also counted per client address, so
+/// a client guessing tokens is refused (429) before it costs another lookup.
+struct Authenticator: Sendable {
     let pool: PQPool
     let cache: TokenCache
+    let limiter: RateLimiter?
 
-    func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else {
-            return try await next(request, context)
+    func authenticate(_ request: Request, context: inout AppRequestContext) async throws {
+        try await Cursor.loadKey(from: pool)
+        let addressKey = "address " + (context.clientAddress ?? "unknown")
+        do {
+            let principal = try await principal(request) {
+                // Only a token that needs a lookup is refused: one verified a moment ago is not
+                // held up by another client failing from the same address.
+                if let limiter, let wait = limiter.refusal(addressKey) {
+                    throw limiter.problem(wait, for: "failed authentication from this address")
+                }
+            }
+            context.principal = principal
+            // Metadata costs a copy of the logger on every request; only worth it when it is logged.
+            if context.logger.logLevel <= .info { context.logger[metadataKey: "token"] = .string(principal.publicID) }
+        } catch let problem as Problem where problem.status == .unauthorized {
+            _ = limiter?.take(addressKey)
+            throw problem
         }
+        if let limiter, let wait = limiter.take("token " + context.principal!.publicID) {
+            throw limiter.problem(wait, for: "this token")
+        }
+    }
+
+    private func principal(_ request: Request, beforeLookup: () throws -> Void) async throws -> Principal {
         guard let header = request.headers[.authorization] else {
             throw Problem.unauthorized("send Authorization: Bearer <token>")
         }
@@ -21,17 +52,13 @@ struct AuthMiddleware: RouterMiddleware {
         guard pieces.count == 2, pieces[0].lowercased() == "bearer" else {
             throw Problem.unauthorized("the Authorization header must be: Bearer <token>")
         }
-        switch try await Tokens.authenticate(String(pieces[1]).trimmingCharacters(in: .whitespaces), pool: pool, cache: cache) {
+        switch try await Tokens.authenticate(String(pieces[1]).trimmingCharacters(in: .whitespaces), pool: pool, cache: cache,
+                                           beforeLookup: beforeLookup) {
         case .failure(.malformed): throw Problem.unauthorized("the bearer token is malformed")
         case .failure(.unknown): throw Problem.unauthorized("the bearer token is not valid")
         case .failure(.expired): throw Problem.unauthorized("the bearer token has expired")
         case .failure(.revoked): throw Problem.unauthorized("the bearer token has been revoked")
-        case .success(let principal):
-            var context = context
-            context.principal = principal
-            // Metadata costs a copy of the logger on every request; only worth it when it is logged.
-            if context.logger.logLevel <= .info { context.logger[metadataKey: "token"] = .string(principal.publicID) }
-            return try await next(request, context)
+        case .success(let principal): return principal
         }
     }
 }

@@ -53,10 +53,14 @@ public enum Tokens {
     public enum Failure: Error { case malformed, unknown, expired, revoked }
 
     /// The principal behind an `Authorization` header value, or why there is none.
-    static func authenticate(_ token: String, pool: PQPool, cache: TokenCache) async throws -> Result<Principal, Failure> {
+    /// `beforeLookup` runs when the token must be looked up in the database (not remembered):
+    /// the place to refuse a client that keeps sending tokens that fail.
+    static func authenticate(_ token: String, pool: PQPool, cache: TokenCache,
+                             beforeLookup: () throws -> Void = {}) async throws -> Result<Principal, Failure> {
         guard let (publicID, secret) = parse(token) else { return .failure(.malformed) }
         let candidate = hash(secret)
         if let principal = cache.principal(publicID: publicID, secretHash: candidate) { return .success(principal) }
+        try beforeLookup()
         let rows = try await pool.query("""
             SELECT id, encode(secret_hash, 'hex') AS secret_hash, role::text AS role, unit_id, name,
                    (expires_on IS NOT NULL AND expires_on < ttdn_today()) AS expired,

@@ -56,6 +56,14 @@ public enum Idempotency {
         return key
     }
 
+    /// What a key is scoped to: the route that matched and the values it captured, not the
+    /// raw path, so no other spelling of the same target can start a second write.
+    static func routeIdentity(_ request: Request, context: AppRequestContext) -> String {
+        guard let template = context.endpointPath else { return request.uri.path }
+        let captured = context.parameters.map { "\($0.key)=\($0.value)" }.sorted()
+        return ([template] + captured).joined(separator: " ")
+    }
+
     public static func run(
         request: Request, context: AppRequestContext, pool: PQPool, body: ByteBuffer,
         _ handler: @escaping (Write) async throws -> StoredResponse
@@ -63,9 +71,10 @@ public enum Idempotency {
         guard let key = try validKey(request) else {
             return try await context.write(pool, handler).response
         }
-        let scope = "\(context.principal?.tokenID.uuidString ?? "anonymous") \(request.method.rawValue) \(request.uri.path)"
+        let target = routeIdentity(request, context: context)
+        let scope = "\(context.principal?.tokenID.uuidString ?? "anonymous") \(request.method.rawValue) \(target)"
         var hasher = SHA256()
-        hasher.update(data: Data(request.uri.path.utf8))
+        hasher.update(data: Data(target.utf8))
         // A JSON body is compared by content: the same object with keys in another order is the same request.
         if let value = try? JSONBody.parse(body) {
             hasher.update(data: Data(value.canonical.utf8))

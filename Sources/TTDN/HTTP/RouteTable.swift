@@ -38,16 +38,64 @@ public final class RouteTable: @unchecked Sendable {
     }
 }
 
-/// Registers routes on the router and in the table at once, so the two cannot drift.
+/// Registers routes on the router and in the table at once, so the two cannot drift. A route
+/// needs an authenticated caller unless it is registered as `.public` (fail closed).
 public struct Routes {
     let router: Router<AppRequestContext>
     let table: RouteTable
+    let authenticator: Authenticator
 
-    public func add(_ method: HTTPRequest.Method, _ template: String,
+    public func add(_ method: HTTPRequest.Method, _ template: String, access: RouteAccess = .caller,
                     _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) {
         table.record(method, template)
-        router.on(RouterPath(template), method: method) { request, context in
-            try await handler(request, context)
+        switch access {
+        case .public:
+            router.on(RouterPath(template), method: method) { request, context in
+                try await handler(request, context)
+            }
+        case .caller:
+            let authenticator = self.authenticator
+            router.on(RouterPath(template), method: method) { request, context in
+                var context = context
+                try await authenticator.authenticate(request, context: &context)
+                return try await handler(request, context)
+            }
         }
+    }
+}
+
+/// Refuses a path that is not written the one way the routes are: an empty segment (`//`), a
+/// trailing slash, a `.` or `..` segment, or any character outside the unreserved set
+/// (so no percent-encoding such as `%2F`). The router would otherwise match such spellings
+/// to a route, and every rule keyed by the route (idempotency, metrics) could be split by them.
+struct CanonicalPathMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    static func isCanonical(_ path: String) -> Bool {
+        let bytes = path.utf8
+        guard bytes.first == UInt8(ascii: "/") else { return false }
+        if bytes.count == 1 { return true }
+        guard bytes.last != UInt8(ascii: "/") else { return false }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                continue
+            default:
+                return false
+            }
+        }
+        return !path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            .contains { $0.isEmpty || $0 == "." || $0 == ".." }
+    }
+
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard CanonicalPathMiddleware.isCanonical(request.uri.path) else {
+            return Problem(.notFound, slug: "not-found", title: "Not found",
+                           detail: "the path is not in canonical form (no empty, '.' or '..' segments, no trailing slash, no percent-encoding)")
+                .response()
+        }
+        return try await next(request, context)
     }
 }

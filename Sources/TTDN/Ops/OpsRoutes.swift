@@ -11,10 +11,10 @@ struct OpsRoutes {
     let metrics: PrometheusCollectorRegistry
 
     func register(_ routes: Routes) {
-        routes.add(.get, "/healthz") { _, _ in
+        routes.add(.get, "/healthz", access: .public) { _, _ in
             try JSONOutput.response(["status": "ok"])
         }
-        routes.add(.get, "/readyz") { _, _ in
+        routes.add(.get, "/readyz", access: .public) { _, _ in
             do {
                 _ = try await pool.query("SELECT 1")
                 return try JSONOutput.response(["status": "ready"])
@@ -22,7 +22,7 @@ struct OpsRoutes {
                 throw Problem.unavailable("the database is not reachable")
             }
         }
-        routes.add(.get, "/metrics") { _, _ in
+        routes.add(.get, "/metrics", access: .public) { _, _ in
             var buffer: [UInt8] = []
             metrics.emit(into: &buffer)
             var headers = HTTPFields()
