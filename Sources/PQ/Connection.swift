@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import Synchronization
 
 /// How to reach PostgreSQL. `url` is a `postgresql://` URL or a libpq conninfo string.
 public struct PQConfiguration: Sendable {
@@ -34,6 +35,12 @@ public final class PQConnection: @unchecked Sendable {
     var checkLivenessBeforeUse = false
     /// Whether the last operation left the connection unusable. Read after awaiting it.
     private(set) var isBroken = false
+    private var cancelKey: PQCancelKey?
+    /// Set when a task gave up on a statement of this connection: the server may still be
+    /// running it (or hold its transaction open), and a late cancel request could hit the next
+    /// statement, so the pool closes the connection instead of lending it again.
+    private let abandoned = Mutex(false)
+    var wasAbandoned: Bool { abandoned.withLock { $0 } }
 
     private init(name: String) { thread = WorkerThread(name: name) }
 
@@ -67,6 +74,7 @@ public final class PQConnection: @unchecked Sendable {
         // Notices ("relation already exists, skipping") are not errors; libpq would print them to stderr.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
         connection = conn
+        cancelKey = PQCancelKey(connection: conn)
     }
 
     /// libpq's connection errors can name the host and user; they never contain the password,
@@ -78,8 +86,21 @@ public final class PQConnection: @unchecked Sendable {
     // MARK: - Queries
 
     /// Runs a parameterised statement, prepared once per connection and executed by name afterwards.
+    /// A task cancelled while it waits never sends the statement; one cancelled while the
+    /// server runs it sends a cancel request (the statement fails with 57014, and nothing of it
+    /// commits), and the connection is closed afterwards rather than reused.
     public func query(_ query: PQQuery) async throws -> PQRows {
-        try await thread.run { try self.executeOnThread(query) }
+        let statement = StatementCancellation()
+        return try await withTaskCancellationHandler {
+            try await thread.run {
+                guard statement.start() else { throw CancellationError() }
+                defer { statement.finish() }
+                return try self.executeOnThread(query)
+            }
+        } onCancel: {
+            abandoned.withLock { $0 = true }
+            if statement.cancel() { cancelKey?.send() }
+        }
     }
 
     /// Runs SQL text through the simple query protocol: several statements, no parameters.

@@ -75,10 +75,14 @@ public final class PQPool: Sendable {
             _ = try await connection.query("BEGIN")
             do {
                 let value = try await body(connection)
+                // A task given up on (shutdown past its timeout, a client gone) must not commit:
+                // nobody would hear that it did.
+                try Task.checkCancellation()
                 _ = try await connection.query("COMMIT")
                 return value
             } catch {
-                if !connection.isBroken {
+                // An abandoned connection is closed on release; the server rolls back then.
+                if !connection.isBroken && !connection.wasAbandoned {
                     _ = try? await connection.query("ROLLBACK")
                 }
                 throw error
@@ -166,7 +170,7 @@ public final class PQPool: Sendable {
     }
 
     private func release(_ connection: PQConnection) {
-        if connection.isBroken {
+        if connection.isBroken || connection.wasAbandoned {
             connection.close()
             slotFreed()
             return

@@ -61,12 +61,14 @@ struct Serve: AsyncParsableCommand {
         if let port { config.port = port }
         config.migrateOnStart = migrate
         let app = try await buildApplication(config)
-        // SIGTERM/SIGINT: stop accepting, let requests in flight finish, close the pool; give up
-        // (cancel what still runs) after TTDN_SHUTDOWN_TIMEOUT_S.
+        // SIGTERM/SIGINT: stop accepting, let requests in flight finish, close the pool. Near
+        // TTDN_SHUTDOWN_TIMEOUT_S what still runs is cancelled (its statements get a cancel
+        // request and roll back: no client without an answer has a committed write), so the
+        // process is gone within the timeout.
         var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
                                               cancellationSignals: [], logger: database.logger(config))
-        group.maximumGracefulShutdownDuration = config.shutdownTimeout
-        group.maximumCancellationDuration = .seconds(5)
+        group.maximumGracefulShutdownDuration = config.shutdownTimeout - config.shutdownCancellationMargin
+        group.maximumCancellationDuration = config.shutdownCancellationMargin
         try await ServiceGroup(configuration: group).run()
     }
 }
