@@ -15,11 +15,16 @@ public struct AppConfig: Sendable {
     public var migrateOnStart = false
     /// How long SIGTERM waits for requests in flight before the process exits.
     public var shutdownTimeout: Duration = .seconds(20)
+    /// The end of the shutdown timeout kept for cancelling what still runs: a quarter of it, at most 1 s.
+    public var shutdownCancellationMargin: Duration { min(.seconds(1), shutdownTimeout / 4) }
     /// Requests a second per token, per process (0 turns the limit off), and the burst allowed.
     public var rateLimitPerSecond: Double = 100
     public var rateLimitBurst: Double = 200
     /// How long a verified token is remembered (0: looked up on every request).
     public var tokenCacheLifetime: Duration = .seconds(1)
+
+    /// Idle and read timeouts, and the cap on open connections.
+    public var connectionLimits = ConnectionLimits()
 
     public init() {}
 
@@ -37,6 +42,9 @@ public struct AppConfig: Sendable {
         if let rate = environment["TTDN_RATE_LIMIT_RPS"].flatMap(Double.init), rate >= 0 { config.rateLimitPerSecond = rate }
         if let ms = environment["TTDN_TOKEN_CACHE_MS"].flatMap(Int.init), ms >= 0 { config.tokenCacheLifetime = .milliseconds(ms) }
         if let burst = environment["TTDN_RATE_LIMIT_BURST"].flatMap(Double.init), burst >= 1 { config.rateLimitBurst = burst }
+        if let seconds = environment["TTDN_IDLE_TIMEOUT_S"].flatMap(Int.init), seconds > 0 { config.connectionLimits.idleTimeout = .seconds(seconds) }
+        if let seconds = environment["TTDN_BODY_TIMEOUT_S"].flatMap(Int.init), seconds > 0 { config.connectionLimits.bodyReadTimeout = .seconds(seconds) }
+        if let count = environment["TTDN_MAX_CONNECTIONS"].flatMap(Int.init), count > 0 { config.connectionLimits.maxConnections = count }
         return config
     }
 

@@ -1,0 +1,152 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// How long a connection may sit idle or take to send a request, and how many may be open.
+public struct ConnectionLimits: Sendable {
+    /// A keep-alive connection with no request, or a request head not complete, is closed after this.
+    public var idleTimeout: Duration = .seconds(30)
+    /// A request body not complete this long after its head: the connection is closed.
+    public var bodyReadTimeout: Duration = .seconds(30)
+    /// Connections beyond this are answered 503 and closed at once, so idle clients cannot use
+    /// up the process's file descriptors (which the database pool and new clients need).
+    public var maxConnections: Int = ConnectionLimits.defaultMaxConnections()
+
+    public init() {}
+
+    /// 1,024, or fewer when the open-file limit is lower (keeping 64 descriptors for the pool,
+    /// the listener and logs).
+    public static func defaultMaxConnections() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1_024 }
+        return max(1, min(1_024, Int(clamping: limit.rlim_cur) - 64))
+    }
+}
+
+/// HTTP/1.1 as Hummingbird serves it, with the limits above.
+struct GuardedHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+    let inner: HTTP1Channel
+    let limits: ConnectionLimits
+    let open: OpenConnections
+
+    static func builder(_ limits: ConnectionLimits) -> HTTPServerBuilder {
+        let open = OpenConnections()
+        return HTTPServerBuilder { responder in
+            var configuration = HTTP1Channel.Configuration(
+                additionalChannelHandlers: [BodyReadTimeoutHandler(timeout: TimeAmount(limits.bodyReadTimeout))],
+                idleTimeout: TimeAmount(limits.idleTimeout))
+            configuration.httpDecoder = .init()
+            return GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: configuration), limits: limits, open: open)
+        }
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        do {
+            try channel.pipeline.syncOperations.addHandler(ConnectionCountHandler(open: open, limit: limits.maxConnections, logger: logger))
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+        return inner.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
+
+/// The number of connections this server has open.
+final class OpenConnections: Sendable {
+    private let count = Atomic<Int>(0)
+    func increment() -> Int { count.wrappingAdd(1, ordering: .relaxed).newValue }
+    func decrement() { count.wrappingSubtract(1, ordering: .relaxed) }
+}
+
+/// First in the pipeline: counts the connection, and answers one over the limit with a 503 in
+/// plain bytes (before any HTTP handling) and closes it.
+final class ConnectionCountHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    private let open: OpenConnections
+    private let limit: Int
+    private let logger: Logger
+    private var counted = false
+
+    init(open: OpenConnections, limit: Int, logger: Logger) {
+        self.open = open
+        self.limit = limit
+        self.logger = logger
+    }
+
+    static let refusal: String = {
+        let body = #"{"type":"urn:ttdn:problem:too-many-connections","title":"Too many connections","status":503,"detail":"the server has too many open connections; retry shortly"}"#
+        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\nConnection: close\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
+    }()
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        counted = true
+        guard open.increment() > limit else { return }
+        logger.warning("connection refused: too many open connections", metadata: ["limit": .stringConvertible(limit)])
+        let bytes = context.channel.allocator.buffer(string: ConnectionCountHandler.refusal)
+        context.writeAndFlush(NIOAny(bytes)).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        uncount()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { uncount() }
+
+    private func uncount() {
+        if counted { open.decrement() }
+        counted = false
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+}
+
+/// Closes a connection whose request body is not complete within `timeout` of its head (a
+/// client that trickles a body, or announces one and never sends it).
+final class BodyReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    private let timeout: TimeAmount
+    private var deadline: Scheduled<Void>?
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            deadline?.cancel()
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            deadline = context.eventLoop.scheduleTask(in: timeout) { loopBound.value.close(promise: nil) }
+        case .body:
+            break
+        case .end:
+            deadline?.cancel()
+            deadline = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
