@@ -243,27 +243,29 @@ struct ParticipantRoutes {
                                              action: nextState == .cancelled && current.state != .cancelled ? "cancel" : "update",
                                              before: current, after: updated))
             if current.state == .registered, nextState == .cancelled {
-                try await Self.promoteFirstWaitlisted(session: sessionID, write: write)
+                try await Self.promoteWaitlisted(session: sessionID, write: write)
             }
             return updated
         }
         return try Conditional.resource(participant, etag: participant.etag, request: request)
     }
 
-    /// A seat came free: the first person on the waitlist, in order of arrival, takes it.
-    static func promoteFirstWaitlisted(session: UUID, write: Write) async throws {
-        let before = try await write.query("""
+    /// Seats came free (a cancellation, a larger capacity): the first `seats` people on the
+    /// waitlist, in order of arrival, take them, in the writing transaction.
+    static func promoteWaitlisted(session: UUID, seats: Int = 1, write: Write) async throws {
+        guard seats > 0 else { return }
+        let waiting = try await write.query("""
             SELECT \(Participant.columns) FROM training_participants p
-            WHERE p.session_id = \(session) AND p.state = 'waitlisted' ORDER BY p.seq LIMIT 1 FOR UPDATE
-            """)
-        guard let row = before.first else { return }
-        let waiting = try Participant(row: row)
-        let after = try await write.query("""
-            UPDATE training_participants p SET state = 'registered', updated_at = now(), version = p.version + 1
-            WHERE p.id = \(UUID(uuidString: waiting.id)!) RETURNING \(Participant.columns)
-            """)
-        try await write.audit(AuditEntry("training_participants", id: waiting.id, action: "promote", before: waiting,
-                                         after: try Participant(row: after[0])))
+            WHERE p.session_id = \(session) AND p.state = 'waitlisted' ORDER BY p.seq LIMIT \(seats) FOR UPDATE
+            """).map(Participant.init(row:))
+        for person in waiting {
+            let after = try await write.query("""
+                UPDATE training_participants p SET state = 'registered', updated_at = now(), version = p.version + 1
+                WHERE p.id = \(UUID(uuidString: person.id)!) RETURNING \(Participant.columns)
+                """)
+            try await write.audit(AuditEntry("training_participants", id: person.id, action: "promote", before: person,
+                                             after: try Participant(row: after[0])))
+        }
     }
 
     struct ImportRow: Encodable, Sendable {

@@ -144,9 +144,14 @@ struct TrainingRoutes {
             if current.status == .cancelled, let next = fields.status.value, next != .cancelled {
                 throw Problem.conflict("a cancelled session stays cancelled; plan a new one", slug: "invalid-transition")
             }
-            let updated = try await explainingConstraints(Self.explain) { () -> TrainingSession in
+            var updated = try await explainingConstraints(Self.explain) { () -> TrainingSession in
                 _ = try await Self.save(fields, current: current, on: write.connection)
                 return try await Self.find(id, on: write.connection)!
+            }
+            // More seats: the waitlist moves up in order of arrival before anyone new can take them.
+            if updated.status == .planned || updated.status == .open, updated.capacity > updated.registeredCount, updated.waitlistedCount > 0 {
+                try await ParticipantRoutes.promoteWaitlisted(session: id, seats: updated.capacity - updated.registeredCount, write: write)
+                updated = try await Self.find(id, on: write.connection)!
             }
             try await write.audit(AuditEntry("training_sessions", id: updated.id, action: "update", before: current, after: updated))
             return updated
