@@ -66,7 +66,7 @@ extension CSVOutput {
         case .string(let string): return string
         case .bool(let bool): return bool ? "true" : "false"
         case .int(let int): return String(int)
-        case .double(let double): return String(double)
+        case .number(let text): return text
         case .array(let items): return items.compactMap { cell($0) }.joined(separator: " ")
         case .object: return value.canonical
         }

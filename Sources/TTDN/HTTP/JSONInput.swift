@@ -8,7 +8,8 @@ public enum JSONValue: Decodable, Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
-    case double(Double)
+    /// A number that is not an Int64, as its literal text (exact: `numeric` in PostgreSQL).
+    case number(String)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -18,7 +19,7 @@ public enum JSONValue: Decodable, Sendable, Equatable {
         if container.decodeNil() { self = .null }
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
         else if let value = try? container.decode(Int64.self) { self = .int(value) }
-        else if let value = try? container.decode(Double.self) { self = .double(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(String(value)) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
         else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
         else { self = .object(try container.decode([String: JSONValue].self)) }
@@ -30,7 +31,7 @@ public enum JSONValue: Decodable, Sendable, Equatable {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
-        case .double(let d): return String(d)
+        case .number(let text): return text
         case .string(let s):
             let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])) ?? Data()
             return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
@@ -44,7 +45,7 @@ public enum JSONValue: Decodable, Sendable, Equatable {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
-        case .int, .double: return "number"
+        case .int, .number: return "number"
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"
@@ -92,9 +93,15 @@ public enum JSONBody {
             throw Problem.badRequest("the request body is not valid UTF-8")
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw Problem.badRequest("the request body is not valid JSON")
+            return try JSONParser.parse(Array(data))
+        } catch .duplicateKey(let path) {
+            throw Problem.validation([FieldError(path, "is given more than once; send each member once")])
+        } catch .tooDeep {
+            throw Problem.badRequest("the request body nests deeper than \(JSONParser.maxDepth) levels")
+        } catch .numberOutOfRange(let offset) {
+            throw Problem.badRequest("the request body is not valid JSON: the number at byte \(offset) is out of range")
+        } catch .syntax(let offset, let expected) {
+            throw Problem.badRequest("the request body is not valid JSON: expected \(expected) at byte \(offset)")
         }
     }
 }
@@ -209,7 +216,7 @@ public struct InputReader {
     public mutating func integer(_ key: String, range: ClosedRange<Int>) -> Field<Int> {
         read(key) { value in
             guard case .int(let i) = value, let n = Int(exactly: i) else {
-                if case .double(let d) = value, d == d.rounded(), abs(d) < 1e15, range.contains(Int(d)) { return .success(Int(d)) }
+                if case .number(let text) = value, let d = Double(text), d == d.rounded(), abs(d) < 1e15, range.contains(Int(d)) { return .success(Int(d)) }
                 return .failure("must be an integer from \(range.lowerBound) to \(range.upperBound)")
             }
             guard range.contains(n) else { return .failure("must be an integer from \(range.lowerBound) to \(range.upperBound)") }

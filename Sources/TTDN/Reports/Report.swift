@@ -83,7 +83,10 @@ public struct Report: Encodable, Sendable {
         submittedAt = try row.decode("submitted_at")
         acceptedAt = try row.decode("accepted_at")
         onTime = try row.decode("on_time")
-        values = try JSONDecoder().decode([String: JSONValueOutput].self, from: Data(try row.decode("values", as: String.self).utf8))
+        guard case .object(let members) = try JSONValueOutput(parsing: try row.decode("values", as: String.self)) else {
+            throw PQError(kind: .decoding, message: "report values are not a JSON object")
+        }
+        values = members
         prefilled = try row.decode("prefilled")
         taskIds = try row.decode("task_ids")
         let decoder = JSONDecoder()
@@ -135,8 +138,9 @@ struct ReportFields {
                 switch value {
                 case .null: values?[code] = .some(nil)
                 case .int(let n) where n >= 0 && n <= 1_000_000_000_000: values?[code] = value
-                case .double(let d) where d >= 0 && d <= 1e12 && d.isFinite: values?[code] = value
-                case .int, .double: reader.fail("values.\(code)", "must be a number from 0 to 10^12")
+                case .number(let text) where Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")).map({ $0 >= 0 && $0 <= 1_000_000_000_000 }) == true:
+                    values?[code] = value // kept as its literal: stored exactly as numeric
+                case .int, .number: reader.fail("values.\(code)", "must be a number from 0 to 10^12")
                 case .string(let s):
                     switch InputReader.text(.string(s), maxLength: 20_000, minLength: 1) {
                     case .success(let text): values?[code] = .string(text)

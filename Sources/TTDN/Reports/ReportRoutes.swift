@@ -96,7 +96,7 @@ struct ReportRoutes {
                 case let number?:
                     guard kind != "text" else { errors.append(FieldError("values.\(code)", "must be a text")); continue }
                     let text: String
-                    switch number { case .int(let n): text = String(n); case .double(let d): text = String(d); default: text = "0" }
+                    switch number { case .int(let n): text = String(n); case .number(let literal): text = literal; default: text = "0" }
                     _ = try await connection.query("""
                         INSERT INTO report_values (report_id, indicator_code, number_value) VALUES (\(report), \(code), \(text)::numeric)
                         ON CONFLICT (report_id, indicator_code) DO UPDATE SET number_value = EXCLUDED.number_value, text_value = NULL, prefilled = false
