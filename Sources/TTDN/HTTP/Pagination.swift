@@ -1,25 +1,45 @@
 import Crypto
 import Foundation
 import Hummingbird
+import PQ
+import Synchronization
 
-/// Opaque keyset cursors: the sort key of the last row, base64url, with a checksum so a
-/// changed cursor is refused rather than silently starting somewhere else.
+/// Opaque keyset cursors: the sort key of the last row, base64url, signed (HMAC-SHA256) with the
+/// installation's secret from the database, so a changed or forged cursor is refused rather
+/// than silently starting somewhere else.
 public enum Cursor {
+    /// The installation's signing secret, loaded once per process. (Tests run servers on several
+    /// databases in one process; they share the first secret loaded, which is still one no
+    /// client knows.)
+    private static let secret = Mutex<Data?>(nil)
+
+    /// Loads the installation's cursor secret; every route that reads or issues cursors needs a
+    /// caller, and authentication calls this first.
+    static func loadKey(from pool: PQPool) async throws {
+        guard secret.withLock({ $0 == nil }) else { return }
+        let rows = try await pool.query("SELECT encode(secret, 'base64') AS secret FROM installation_secrets WHERE name = 'cursor'")
+        guard let row = rows.first, let loaded = Data(base64Encoded: try row.decode("secret", as: String.self)) else {
+            throw PQError(kind: .decoding, message: "installation_secrets has no cursor secret; run ttdn migrate")
+        }
+        secret.withLock { if $0 == nil { $0 = loaded } }
+    }
+
+    private static var key: SymmetricKey {
+        guard let data = secret.withLock({ $0 }) else { preconditionFailure("Cursor.loadKey runs before a cursor is used") }
+        return SymmetricKey(data: data)
+    }
+
     public static func encode(_ values: [String]) -> String {
         let payload = (try? JSONSerialization.data(withJSONObject: values)) ?? Data()
-        return base64url(payload) + "." + checksum(payload)
+        return base64url(payload) + "." + base64url(Data(HMAC<SHA256>.authenticationCode(for: payload, using: key)))
     }
 
     public static func decode(_ text: String) -> [String]? {
         let pieces = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard pieces.count == 2, let payload = fromBase64url(String(pieces[0])),
-              checksum(payload) == pieces[1],
+        guard pieces.count == 2, let payload = fromBase64url(String(pieces[0])), let mac = fromBase64url(String(pieces[1])),
+              HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key),
               let values = try? JSONSerialization.jsonObject(with: payload) as? [String] else { return nil }
         return values
-    }
-
-    private static func checksum(_ payload: Data) -> String {
-        base64url(Data(SHA256.hash(data: Data("ttdn-cursor-v1".utf8) + payload).prefix(9)))
     }
 
     static func base64url(_ data: Data) -> String {
