@@ -58,7 +58,7 @@ let package = Package(
         // Real PostgreSQL for tests: the database the test command started, or a private cluster.
         .target(name: "TestSupport", dependencies: ["PQ"], path: "Tests/Support"),
         .testTarget(name: "PQTests", dependencies: ["PQ", "TestSupport"]),
-        .testTarget(name: "TTDNTests", dependencies: ["TTDN", "PQ", "TestSupport"]),
+        .testTarget(name: "TTDNTests", dependencies: ["TTDN", "PQ", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]
 )
