@@ -234,3 +234,13 @@ public enum PQTimestamp {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
+
+/// Enums (and other raw-value types) read from their raw value, as postgres-nio does:
+/// `extension UnitKind: PQDecodable {}` is enough for a text or PostgreSQL enum column.
+extension PQDecodable where Self: RawRepresentable, RawValue: PQDecodable {
+    public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> Self {
+        let raw = try RawValue.pqDecode(bytes)
+        guard let value = Self(rawValue: raw) else { throw PQDecodingFailure.invalid(String(describing: Self.self)) }
+        return value
+    }
+}

@@ -166,3 +166,10 @@ enum PQArrayLiteral {
         return elements
     }
 }
+
+/// Raw-value types bound as their raw value: `extension UnitKind: PQEncodable {}`. A String raw
+/// value goes with an unspecified type, so `$1` can stand where a PostgreSQL enum is expected.
+extension PQEncodable where Self: RawRepresentable, RawValue: PQEncodable {
+    public var pqText: String? { rawValue.pqText }
+    public static var pqOID: PQOID { RawValue.pqOID }
+}

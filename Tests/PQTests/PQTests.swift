@@ -16,8 +16,26 @@ struct Payload: Codable, Equatable, Sendable {
     var tags: [String]
 }
 
+enum Weekday: String, PQEncodable, PQDecodable { case monday, tuesday }
+
 @Suite("Values round-trip through PostgreSQL")
 struct RoundTripTests {
+    @Test func rawRepresentableValuesAreBoundAndReadByTheirRawValue() async throws {
+        let pool = try await freshPool()
+        defer { pool.close() }
+        try await pool.withConnection { connection in
+            try await connection.runScript("CREATE TYPE weekday AS ENUM ('monday', 'tuesday')")
+            let rows = try await connection.query("""
+                SELECT \(Weekday.tuesday)::weekday AS enum_value, \(Weekday.monday)::text AS text_value,
+                       \(Optional<Weekday>.none)::weekday AS nothing, 'sunday'::text AS unknown
+                """)
+            #expect(try rows[0].decode("enum_value", as: Weekday.self) == .tuesday)
+            #expect(try rows[0].decode("text_value", as: Weekday.self) == .monday)
+            #expect(try rows[0].decode("nothing", as: Weekday?.self) == nil)
+            #expect(throws: PQError.self) { try rows[0].decode("unknown", as: Weekday.self) }
+        }
+    }
+
     @Test func scalars() async throws {
         let pool = try await freshPool()
         defer { pool.close() }

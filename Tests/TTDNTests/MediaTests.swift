@@ -17,11 +17,11 @@ func mediaBody(_ extra: [String: Any] = [:]) -> [String: Any] {
 @Suite("Media monitoring entries")
 struct MediaTests {
     @Test func urlsAreNormalisedForDedupe() {
-        #expect(MediaURL.normalize("HTTPS://VnExpress.NET:443/giao-duc/bai-1/?utm_source=fb&b=2&a=1#binh-luan")
+        #expect(CanonicalURL.normalize("HTTPS://VnExpress.NET:443/giao-duc/bai-1/?utm_source=fb&b=2&a=1#binh-luan")
                 == "https://vnexpress.net/giao-duc/bai-1?a=1&b=2")
-        #expect(MediaURL.normalize("http://example.com:80/") == "http://example.com")
-        #expect(MediaURL.normalize("http://example.com:8080/x?fbclid=abc") == "http://example.com:8080/x")
-        #expect(MediaURL.normalize("ftp://example.com/x") == nil)
+        #expect(CanonicalURL.normalize("http://example.com:80/") == "http://example.com")
+        #expect(CanonicalURL.normalize("http://example.com:8080/x?fbclid=abc") == "http://example.com:8080/x")
+        #expect(CanonicalURL.normalize("ftp://example.com/x") == nil)
     }
 
     @Test func theSameArticleTwiceIs409PointingToTheFirst() async throws {

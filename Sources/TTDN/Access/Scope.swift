@@ -17,13 +17,3 @@ enum Scope {
         return try rows[0].decode("within", as: Bool.self)
     }
 }
-
-/// Turns violations of named constraints into 422s that name the field.
-func explainingConstraints<T>(_ explain: (PQError) -> FieldError?, _ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let error as PQError {
-        if let field = explain(error) { throw Problem.validation([field]) }
-        throw error
-    }
-}

@@ -20,7 +20,7 @@ struct TokenRoutes {
         let page = query.page()
         try query.finish()
         let pool = self.pool
-        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "tokens") { cursor, limit in
+        return try await Pagination.list(request: request, page: page, filename: "tokens") { cursor, limit in
             var condition: PQQuery = "true"
             if let cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]), let after = PQTimestamp.parse(cursor[0]) {
                 condition = "(created_at, id) > (\(after), \(id))"

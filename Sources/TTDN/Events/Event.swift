@@ -137,7 +137,7 @@ struct EventFields {
         foundingYear = reader.integer("founding_year", range: 1...9999)
         description = reader.string("description", maxLength: 5000)
         organiserUnitID = reader.uuid("organiser_unit_id")
-        planTaskIDs = PlanTaskFields.uuids(&reader, "plan_task_ids")
+        planTaskIDs = reader.uuids("plan_task_ids")
         for (key, isNull) in [("title", title.isNull), ("kind", kind.isNull), ("recurrence", recurrence.isNull)] where isNull {
             reader.fail(key, "must not be null")
         }

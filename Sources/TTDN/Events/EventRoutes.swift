@@ -44,7 +44,7 @@ struct EventRoutes {
         if let kind { conditions.append("e.kind = \(kind.rawValue)::event_kind") }
         if let unit { conditions.append("e.organiser_unit_id = \(unit)") }
         let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
-        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "events") { cursor, limit in
+        return try await Pagination.list(request: request, page: page, filename: "events") { cursor, limit in
             var condition = filter
             if let cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]) {
                 condition = condition + " AND (e.title COLLATE \"vi-x-icu\", e.id) > (\(cursor[0])::text COLLATE \"vi-x-icu\", \(id))"

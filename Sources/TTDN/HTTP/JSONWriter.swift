@@ -32,6 +32,8 @@ enum JSONWriter {
         func write<T: Encodable>(_ value: T) throws {
             if T.self == Date.self { return string(PQTimestamp.format(value as! Date)) }
             if T.self == String.self { return string(value as! String) }
+            // Lower case, as PostgreSQL writes them and the API promises (JSONEncoder writes upper case).
+            if T.self == UUID.self { return string((value as! UUID).lowercasedString) }
             if T.self == URL.self { return string((value as! URL).absoluteString) }
             if T.self == Data.self { return string((value as! Data).base64EncodedString()) }
             // As JSONEncoder: the keys of a dictionary are data, not property names; not converted.

@@ -97,29 +97,6 @@ public struct MediaEntry: Codable, Sendable {
 
 /// URLs compared for duplicates: scheme and host lower-cased, default port, fragment,
 /// trailing slash and tracking parameters (utm_*, fbclid, gclid ...) removed, parameters sorted.
-public enum MediaURL {
-    static let tracking: Set<String> = ["fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "zarsrc", "_ga", "yclid"]
-
-    public static func normalize(_ text: String) -> String? {
-        guard var components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              ["http", "https"].contains(scheme), let host = components.host?.lowercased(), !host.isEmpty else { return nil }
-        components.scheme = scheme
-        components.host = host.hasSuffix(".") ? String(host.dropLast()) : host
-        if (scheme == "http" && components.port == 80) || (scheme == "https" && components.port == 443) { components.port = nil }
-        components.fragment = nil
-        components.user = nil
-        components.password = nil
-        var path = components.percentEncodedPath
-        while path.count > 1, path.hasSuffix("/") { path.removeLast() }
-        if path == "/" { path = "" }
-        components.percentEncodedPath = path
-        let kept = (components.percentEncodedQueryItems ?? [])
-            .filter { !$0.name.lowercased().hasPrefix("utm_") && !tracking.contains($0.name.lowercased()) }
-            .sorted { ($0.name, $0.value ?? "") < ($1.name, $1.value ?? "") }
-        components.percentEncodedQueryItems = kept.isEmpty ? nil : kept
-        return components.string
-    }
-}
 
 struct MediaFields {
     var title: Field<String> = .absent

@@ -113,7 +113,7 @@ struct MediaRoutes {
 
     /// Inserts one entry; a URL already recorded (also by a concurrent request) is a 409 naming it.
     static func insert(_ f: MediaFields, write: Write) async throws -> MediaEntry {
-        guard let url = f.url.value, let normalized = MediaURL.normalize(url) else {
+        guard let url = f.url.value, let normalized = CanonicalURL.normalize(url) else {
             throw Problem.validation([FieldError("url", "must be an absolute http or https URL")])
         }
         var unit = f.relatedUnitID.value
@@ -207,7 +207,7 @@ struct MediaRoutes {
             }
             var normalized = c.urlNormalized
             if let url = f.url.value {
-                guard let n = MediaURL.normalize(url) else { throw Problem.validation([FieldError("url", "must be an absolute http or https URL")]) }
+                guard let n = CanonicalURL.normalize(url) else { throw Problem.validation([FieldError("url", "must be an absolute http or https URL")]) }
                 normalized = n
             }
             let rows: PQRows

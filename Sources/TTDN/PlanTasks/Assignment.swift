@@ -83,7 +83,7 @@ struct AssignmentRoutes {
         if let unit { conditions.append("a.unit_id = \(unit)") }
         guard try await pool.query("SELECT 1 FROM plan_tasks WHERE id = \(task)").count == 1 else { throw Problem.notFound("the task") }
         let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
-        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "assignments") { cursor, limit in
+        return try await Pagination.list(request: request, page: page, filename: "assignments") { cursor, limit in
             var condition = filter
             if let cursor, cursor.count == 1, let after = UUID(uuidString: cursor[0]) { condition = condition + " AND a.id > \(after)" }
             let items = try await pool.query("""

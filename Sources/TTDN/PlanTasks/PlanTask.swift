@@ -126,8 +126,8 @@ struct PlanTaskFields {
         status = reader.enumeration("status", TaskStatus.self)
         progress = reader.integer("progress", range: 0...100)
         completedOn = reader.date("completed_on")
-        leadUnitIDs = PlanTaskFields.uuids(&reader, "lead_unit_ids")
-        cooperatingUnitIDs = PlanTaskFields.uuids(&reader, "cooperating_unit_ids")
+        leadUnitIDs = reader.uuids("lead_unit_ids")
+        cooperatingUnitIDs = reader.uuids("cooperating_unit_ids")
         reopen = reader.bool("reopen").value ?? false
         for (key, isNull) in [("code", code.isNull), ("position", position.isNull), ("title", title.isNull),
                               ("category", category.isNull), ("status", status.isNull), ("progress", progress.isNull)] where isNull {
@@ -138,14 +138,4 @@ struct PlanTaskFields {
         }
     }
 
-    static func uuids(_ reader: inout InputReader, _ key: String) -> Field<[UUID]> {
-        let strings = reader.stringArray(key, maxCount: 200, maxLength: 36)
-        guard let values = strings.value else { return strings.isAbsent ? .absent : .value([]) }
-        let ids = values.compactMap { $0.count == 36 ? UUID(uuidString: $0) : nil }
-        guard ids.count == values.count else {
-            reader.fail(key, "every item must be an id (UUID)")
-            return .absent
-        }
-        return .value(Array(Set(ids)).sorted { $0.uuidString < $1.uuidString })
-    }
 }

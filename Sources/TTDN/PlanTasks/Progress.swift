@@ -64,12 +64,3 @@ struct ProgressState: Equatable {
     }
 }
 
-enum HaiPhong {
-    /// Today's date in Asia/Ho_Chi_Minh, where deadlines end at midnight.
-    static func today(_ now: Date = Date()) -> CalendarDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: now)
-        return CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!)!
-    }
-}

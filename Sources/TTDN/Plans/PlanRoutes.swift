@@ -22,7 +22,7 @@ struct PlanRoutes {
         let page = query.page()
         try query.finish()
         let pool = self.pool
-        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "plans") { cursor, limit in
+        return try await Pagination.list(request: request, page: page, filename: "plans") { cursor, limit in
             try await pool.withConnection {
                 try await PlanRepository.list(year: year, status: status, issuingUnitID: unit, after: cursor, limit: limit, on: $0)
             }

@@ -118,9 +118,9 @@ struct ReportFields {
     init(reading reader: inout InputReader, body: JSONValue) {
         unitID = reader.uuid("unit_id")
         periodID = reader.string("period_id", maxLength: 25)
-        taskIDs = PlanTaskFields.uuids(&reader, "task_ids")
+        taskIDs = reader.uuids("task_ids")
         attachments = reader.stringArray("attachments", maxCount: 50, maxLength: 2000)
-        if let urls = attachments.value, urls.contains(where: { MediaURL.normalize($0) == nil }) {
+        if let urls = attachments.value, urls.contains(where: { CanonicalURL.normalize($0) == nil }) {
             reader.fail("attachments", "every item must be an absolute http or https URL")
         }
         reader.markKnown("values")

@@ -66,7 +66,7 @@ struct ReportPeriodRoutes {
         let page = query.page()
         try query.finish()
         let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
-        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "report-periods") { cursor, limit in
+        return try await Pagination.list(request: request, page: page, filename: "report-periods") { cursor, limit in
             var condition = filter
             if let cursor, cursor.count == 2, let day = CalendarDate(cursor[0]) {
                 condition = condition + " AND (p.starts_on, p.id) > (\(day), \(cursor[1]))"
@@ -216,7 +216,7 @@ struct ReportIndicatorRoutes {
         try QueryReader(request).finish()
         let pool = self.pool
         // The catalogue is small: one page holds it.
-        return try await Pagination.list(request: request, limit: 500, cursor: nil, filename: "report-indicators") { _, _ in
+        return try await Pagination.list(request: request, page: (500, nil), filename: "report-indicators") { _, _ in
             (try await pool.query("SELECT \(ReportIndicator.columns) FROM report_indicators ORDER BY position, code").map(ReportIndicator.init(row:)), nil)
         }
     }

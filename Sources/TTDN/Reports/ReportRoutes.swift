@@ -54,7 +54,7 @@ struct ReportRoutes {
                 """)
         }
         let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
-        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "reports") { cursor, limit in
+        return try await Pagination.list(request: request, page: page, filename: "reports") { cursor, limit in
             var condition = filter
             if let cursor, cursor.count == 1, let id = UUID(uuidString: cursor[0]) { condition = condition + " AND r.id > \(id)" }
             let reports = try await pool.query("""

@@ -64,7 +64,7 @@ struct Registration {
         let unitCode = reader.string("unit_code", maxLength: 64).value
         let position = reader.string("position", maxLength: 200).value
         let email = reader.required("email", reader.email("email"))
-        let phone = UnitFields.phone(&reader, "phone").value
+        let phone = reader.phone("phone").value
         if unit == nil, let unitCode, let connection {
             let rows = try await connection.query("SELECT id FROM units WHERE code = \(unitCode)")
             if let row = rows.first { unit = try row.decode("id") } else { reader.fail("unit_code", "no unit has this code") }
@@ -110,7 +110,7 @@ struct ParticipantRoutes {
             throw Problem.notFound("the training session")
         }
         let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
-        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "participants") { cursor, limit in
+        return try await Pagination.list(request: request, page: page, filename: "participants") { cursor, limit in
             var condition = filter
             if let seq = cursor?.first.flatMap(Int.init) { condition = condition + " AND p.seq > \(seq)" }
             let rows = try await pool.query("""
@@ -197,7 +197,7 @@ struct ParticipantRoutes {
         let attendance = reader.enumeration("attendance", Attendance.self)
         let fullName = reader.string("full_name", maxLength: 200)
         let position = reader.string("position", maxLength: 200)
-        let phone = UnitFields.phone(&reader, "phone")
+        let phone = reader.phone("phone")
         if case .null = fullName { reader.fail("full_name", "must not be null") }
         reader.notNull("state", state)
         if let state = state.value, state != .cancelled {

@@ -48,7 +48,7 @@ struct TrainingRoutes {
         let page = query.page()
         try query.finish()
         let pool = self.pool, filter = PQQuery.joined(conditions, separator: " AND ")
-        return try await Pagination.list(request: request, limit: page.limit, cursor: page.cursor, filename: "training-sessions") { cursor, limit in
+        return try await Pagination.list(request: request, page: page, filename: "training-sessions") { cursor, limit in
             var condition = filter
             // Sessions without a start time come last.
             if let cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]) {

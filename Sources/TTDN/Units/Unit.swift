@@ -1,7 +1,7 @@
 import Foundation
 import PQ
 
-public enum UnitKind: String, CaseIterable, Codable, Sendable {
+public enum UnitKind: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable {
     case department, departmentOffice = "department_office", districtOffice = "district_office",
          highSchool = "high_school", continuingEducationCenter = "continuing_education_center",
          affiliatedUnit = "affiliated_unit", external
@@ -16,12 +16,12 @@ public struct Officer: Codable, Sendable, Equatable {
 }
 
 /// A unit as the API shows it.
-public struct Unit: Codable, Sendable, Equatable {
-    public var id: String
+public struct Unit: Codable, Sendable, Equatable, StoredResource {
+    public var id: UUID
     public var code: String
     public var name: String
     public var kind: UnitKind
-    public var parentId: String?
+    public var parentId: UUID?
     public var district: String?
     public var address: String?
     public var phone: String?
@@ -31,25 +31,28 @@ public struct Unit: Codable, Sendable, Equatable {
     public var active: Bool
     public var validFrom: CalendarDate?
     public var validTo: CalendarDate?
-    public var successorId: String?
+    public var successorId: UUID?
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int
 
+    static let auditType = "units"
+    static let collectionPath = "/v1/units"
     public var etag: String { Conditional.etag(version: version) }
 
-    static let columns = PQQuery(unescaped: """
-        u.id, u.code, u.name, u.kind::text AS kind, u.parent_id, u.district, u.address, u.phone, u.email, u.website,
-        u.officer_name, u.officer_position, u.officer_phone, u.officer_email, u.active, u.valid_from, u.valid_to,
-        u.successor_id, u.created_at, u.updated_at, u.version
-        """)
+    /// The columns of a unit, once: the SELECT list (`u.` is the table alias) and the CSV header.
+    static let columnNames = ["id", "code", "name", "kind", "parent_id", "district", "address", "phone", "email", "website",
+                              "officer_name", "officer_position", "officer_phone", "officer_email", "active",
+                              "valid_from", "valid_to", "successor_id", "created_at", "updated_at", "version"]
+    static let columns = PQQuery(unescaped: columnNames.map { "u.\($0)" }.joined(separator: ", "))
+    static var csvHeader: [String] { columnNames }
 
     init(row: PQRow) throws {
-        id = try row.decode("id", as: UUID.self).lowercased
+        id = try row.decode("id")
         code = try row.decode("code")
         name = try row.decode("name")
-        kind = UnitKind(rawValue: try row.decode("kind"))!
-        parentId = try row.decode("parent_id", as: UUID?.self)?.lowercased
+        kind = try row.decode("kind")
+        parentId = try row.decode("parent_id")
         district = try row.decode("district")
         address = try row.decode("address")
         phone = try row.decode("phone")
@@ -60,26 +63,19 @@ public struct Unit: Codable, Sendable, Equatable {
         active = try row.decode("active")
         validFrom = try row.decode("valid_from")
         validTo = try row.decode("valid_to")
-        successorId = try row.decode("successor_id", as: UUID?.self)?.lowercased
+        successorId = try row.decode("successor_id")
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
         version = try row.decode("version")
     }
 
-    static let csvHeader = ["id", "code", "name", "kind", "parent_id", "district", "address", "phone", "email", "website",
-                            "officer_name", "officer_position", "officer_phone", "officer_email", "active",
-                            "valid_from", "valid_to", "successor_id", "created_at", "updated_at", "version"]
-
+    /// In the order of `columnNames` (a test holds the two together).
     var csvRow: [String?] {
-        [id, code, name, kind.rawValue, parentId, district, address, phone, email, website,
+        [id.text, code, name, kind.rawValue, parentId?.text, district, address, phone, email, website,
          officer.name, officer.position, officer.phone, officer.email, String(active),
-         validFrom?.description, validTo?.description, successorId,
+         validFrom?.description, validTo?.description, successorId?.text,
          PQTimestamp.format(createdAt), PQTimestamp.format(updatedAt), String(version)]
     }
-}
-
-extension UUID {
-    var lowercased: String { lowercasedString }
 }
 
 /// The writable fields of a unit, as read from a create body, a merge patch or an import row.
@@ -128,7 +124,7 @@ struct UnitFields: Sendable {
         parentID = reader.uuid("parent_id")
         district = reader.string("district", maxLength: 100)
         address = reader.string("address", maxLength: 500)
-        phone = UnitFields.phone(&reader, "phone")
+        phone = reader.phone("phone")
         email = reader.email("email")
         website = reader.url("website")
         active = reader.bool("active")
@@ -149,7 +145,7 @@ struct UnitFields: Sendable {
                     var nested = try InputReader(officer, prefix: "officer")
                     officerName = nested.string("name", maxLength: 200)
                     officerPosition = nested.string("position", maxLength: 200)
-                    officerPhone = UnitFields.phone(&nested, "phone")
+                    officerPhone = nested.phone("phone")
                     officerEmail = nested.email("email")
                     do { try nested.finish(readOnly: []) } catch let problem as Problem {
                         problem.errors.forEach { reader.fail($0.field, $0.message) }
@@ -161,15 +157,6 @@ struct UnitFields: Sendable {
                 reader.fail("officer", "must be an object with name, position, phone and email")
             }
         }
-    }
-
-    static func phone(_ reader: inout InputReader, _ key: String) -> Field<String> {
-        let field = reader.string(key, maxLength: 50)
-        if let value = field.value, value.range(of: "^[0-9+(). -]{3,50}$", options: .regularExpression) == nil {
-            reader.fail(key, "must be a phone number: digits, spaces and + ( ) . -")
-            return .absent
-        }
-        return field
     }
 
     init() {}

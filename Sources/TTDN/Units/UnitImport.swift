@@ -72,24 +72,21 @@ extension UnitRoutes {
             do { try reader.finish() } catch let problem as Problem { result.errors = problem.errors }
             if let parentCode, result.errors.isEmpty {
                 if let parent = try await UnitRepository.find(code: parentCode, on: write.connection) {
-                    fields.parentID = .value(UUID(uuidString: parent.id)!)
+                    fields.parentID = .value(parent.id)
                 } else {
                     result.errors.append(FieldError("parent_code", "no unit has this code (rows may only refer to earlier rows)"))
                 }
             }
             if result.errors.isEmpty {
-                _ = try await write.query("SAVEPOINT import_row")
                 do {
-                    let unit = try await explainingConstraints(UnitRepository.explain) {
-                        try await UnitRepository.insert(fields, on: write.connection)
+                    let unit = try await write.savepoint {
+                        try await UnitRepository.explaining { try await UnitRepository.insert(fields, on: write.connection) }
                     }
-                    _ = try await write.query("RELEASE SAVEPOINT import_row")
-                    try await write.audit(AuditEntry("units", id: unit.id, action: "import", before: Unit?.none, after: unit))
+                    try await write.record("import", before: nil, after: unit)
                     result.status = dryRun ? "valid" : "created"
-                    result.id = dryRun ? nil : unit.id
-                    if let successorCode { successors.append((offset, UUID(uuidString: unit.id)!, successorCode)) }
+                    result.id = dryRun ? nil : unit.id.text
+                    if let successorCode { successors.append((offset, unit.id, successorCode)) }
                 } catch let problem as Problem {
-                    _ = try await write.query("ROLLBACK TO SAVEPOINT import_row")
                     result.errors = problem.errors
                 }
             }
@@ -97,20 +94,14 @@ extension UnitRoutes {
         }
         // Successors may be later rows, so they are linked once every row is in.
         for link in successors {
-            _ = try await write.query("SAVEPOINT import_successor")
             do {
-                let rows = try await explainingConstraints(UnitRepository.explain) {
-                    try await write.query("""
-                        UPDATE units SET successor_id = (SELECT id FROM units WHERE code = \(link.code))
-                        WHERE id = \(link.unitID) AND EXISTS (SELECT 1 FROM units WHERE code = \(link.code))
-                        """)
+                let linked = try await write.savepoint {
+                    try await UnitRepository.explaining { try await UnitRepository.linkSuccessor(of: link.unitID, code: link.code, on: write.connection) }
                 }
-                _ = try await write.query("RELEASE SAVEPOINT import_successor")
-                if rows.affectedRows == 0 {
+                if !linked {
                     results[link.index].errors.append(FieldError("successor_code", "no unit has this code"))
                 }
             } catch let problem as Problem {
-                _ = try await write.query("ROLLBACK TO SAVEPOINT import_successor")
                 results[link.index].errors.append(contentsOf: problem.errors.map { FieldError($0.field == "successor_id" ? "successor_code" : $0.field, $0.message) })
             }
         }

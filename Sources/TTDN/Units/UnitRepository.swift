@@ -13,9 +13,11 @@ struct UnitFilter: Sendable {
     var q: String?
 }
 
-/// The SQL of units. Constraint names map to the field errors callers see.
-enum UnitRepository {
-    static func find(_ id: UUID, on connection: PQConnection, forUpdate: Bool = false) async throws -> Unit? {
+/// All the SQL of units. Constraint names map to the field errors callers see.
+enum UnitRepository: DeletableRepository {
+    static let noun = "the unit"
+
+    static func find(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> Unit? {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE" : "")
         let rows = try await connection.query("SELECT \(Unit.columns) FROM units u WHERE u.id = \(id)\(lock)")
         return try rows.first.map(Unit.init(row:))
@@ -63,7 +65,7 @@ enum UnitRepository {
         var next: [String]?
         if units.count > limit {
             units.removeLast()
-            next = units.last.map { [$0.name, $0.id] }
+            next = units.last.map { [$0.name, $0.id.text] }
         }
         return (units, next)
     }
@@ -89,7 +91,7 @@ enum UnitRepository {
             INSERT INTO units AS u (code, name, kind, parent_id, district, address, phone, email, website,
                                officer_name, officer_position, officer_phone, officer_email,
                                active, valid_from, valid_to, successor_id)
-            VALUES (\(f.code.value), \(f.name.value), \(f.kind.value?.rawValue)::unit_kind, \(f.parentID.value),
+            VALUES (\(f.code.value), \(f.name.value), \(f.kind.value)::unit_kind, \(f.parentID.value),
                     \(f.district.value), \(f.address.value), \(f.phone.value), \(f.email.value), \(f.website.value),
                     \(f.officerName.value), \(f.officerPosition.value), \(f.officerPhone.value), \(f.officerEmail.value),
                     \(f.active.value ?? true), \(f.validFrom.value), \(f.validTo.value), \(f.successorID.value))
@@ -100,13 +102,12 @@ enum UnitRepository {
 
     /// Applies a merge patch to `current`; absent fields stay, null clears.
     static func update(_ current: Unit, with f: UnitFields, on connection: PQConnection) async throws -> Unit {
-        let id = UUID(uuidString: current.id)!
         let rows = try await connection.query("""
             UPDATE units u SET
                 code = \(f.code.merged(into: current.code)),
                 name = \(f.name.merged(into: current.name)),
-                kind = \(f.kind.merged(into: current.kind)?.rawValue)::unit_kind,
-                parent_id = \(f.parentID.merged(into: current.parentId.flatMap(UUID.init(uuidString:)))),
+                kind = \(f.kind.merged(into: current.kind))::unit_kind,
+                parent_id = \(f.parentID.merged(into: current.parentId)),
                 district = \(f.district.merged(into: current.district)),
                 address = \(f.address.merged(into: current.address)),
                 phone = \(f.phone.merged(into: current.phone)),
@@ -119,10 +120,10 @@ enum UnitRepository {
                 active = \(f.active.merged(into: current.active)),
                 valid_from = \(f.validFrom.merged(into: current.validFrom)),
                 valid_to = \(f.validTo.merged(into: current.validTo)),
-                successor_id = \(f.successorID.merged(into: current.successorId.flatMap(UUID.init(uuidString:)))),
+                successor_id = \(f.successorID.merged(into: current.successorId)),
                 updated_at = now(),
                 version = u.version + 1
-            WHERE u.id = \(id)
+            WHERE u.id = \(current.id)
             RETURNING \(Unit.columns)
             """)
         return try Unit(row: rows[0])
@@ -130,6 +131,15 @@ enum UnitRepository {
 
     static func delete(_ id: UUID, on connection: PQConnection) async throws {
         _ = try await connection.query("DELETE FROM units WHERE id = \(id)")
+    }
+
+    /// Links an imported unit to its successor by code; false when no unit has that code.
+    static func linkSuccessor(of id: UUID, code: String, on connection: PQConnection) async throws -> Bool {
+        let rows = try await connection.query("""
+            UPDATE units SET successor_id = (SELECT id FROM units WHERE code = \(code))
+            WHERE id = \(id) AND EXISTS (SELECT 1 FROM units WHERE code = \(code))
+            """)
+        return rows.affectedRows > 0
     }
 
     /// The field error a database constraint stands for, if it is one of ours.

@@ -24,30 +24,15 @@ struct UnitRoutes {
             active: query.bool("active"), asOf: query.date("as_of"), q: query.string("q", maxLength: 200))
         let page = query.page()
         try query.finish()
-        if CSVOutput.wanted(by: request) {
-            let pool = self.pool
-            return CSVOutput.stream(header: Unit.csvHeader, filename: "units") { cursor in
-                let result = try await pool.withConnection {
-                    try await UnitRepository.list(filter, after: cursor, limit: 500, on: $0)
-                }
-                return (result.units.map(\.csvRow), result.next)
-            }
+        let pool = self.pool
+        return try await Pagination.list(request: request, page: page, filename: "units",
+                                         columns: CSVColumns(header: Unit.csvHeader, row: \.csvRow)) { cursor, limit in
+            try await pool.withConnection { try await UnitRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
-        let result = try await pool.withConnection {
-            try await UnitRepository.list(filter, after: page.cursor, limit: page.limit, on: $0)
-        }
-        return try Pagination.response(request: request, items: result.units, nextCursor: result.next.map(Cursor.encode))
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try pathID(context, what: "the unit")
-        var query = QueryReader(request)
-        try query.finish()
-        guard let unit = try await pool.withConnection({ try await UnitRepository.find(id, on: $0) }) else {
-            throw Problem.notFound("the unit")
-        }
-        if Conditional.notModified(request, etag: unit.etag) { return Conditional.notModifiedResponse(etag: unit.etag) }
-        return try JSONOutput.response(unit, headers: [.eTag: unit.etag])
+        try await AuditedWrite.get(UnitRepository.self, try pathID(context, what: UnitRepository.noun), request: request, pool: pool)
     }
 
     @Sendable func subtree(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -82,74 +67,53 @@ struct UnitRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create units")
-        let body = try await JSONBody.collect(request)
-        try JSONBody.requireJSON(request)
-        var reader = try InputReader(try JSONBody.parse(body))
-        let fields = UnitFields(reading: &reader, body: try JSONBody.parse(body))
+        let body = try await RequestBody.json(request)
+        var reader = try body.reader()
+        let fields = UnitFields(reading: &reader, body: body.value)
         _ = reader.required("code", fields.code)
         _ = reader.required("name", fields.name)
         _ = reader.required("kind", fields.kind)
         try reader.finish()
-        return try await Idempotency.run(request: request, context: context, pool: pool, body: body) { write in
-            let unit = try await explainingConstraints(UnitRepository.explain) {
-                try await UnitRepository.insert(fields, on: write.connection)
-            }
-            try await write.audit(AuditEntry("units", id: unit.id, action: "create", before: Unit?.none, after: unit))
-            return try StoredResponse.json(unit, status: .created,
-                                           headers: ["Location": "/v1/units/\(unit.id)", "ETag": unit.etag])
+        return try await AuditedWrite.create(UnitRepository.self, request: request, context: context, pool: pool, body: body) { write in
+            try await UnitRepository.insert(fields, on: write.connection)
         }
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try pathID(context, what: "the unit")
+        let id = try pathID(context, what: UnitRepository.noun)
         let caller = try context.caller
         try caller.requireWriter("change units")
-        let value = try await JSONBody.read(request, context: context,
-                                            mediaTypes: ["application/merge-patch+json", "application/json"])
-        var reader = try InputReader(value)
-        let fields = UnitFields(reading: &reader, body: value)
+        let body = try await RequestBody.mergePatch(request)
+        var reader = try body.reader()
+        let fields = UnitFields(reading: &reader, body: body.value)
         try reader.finish()
-        let unit = try await context.write(pool) { write -> Unit in
-            guard let current = try await UnitRepository.find(id, on: write.connection, forUpdate: true) else {
-                throw Problem.notFound("the unit")
-            }
-            if !caller.isAdmin {
-                guard let own = caller.unitID, try await Scope.unit(id, isWithin: own, on: write.connection) else {
-                    throw Problem.forbidden("an editor may change only its own unit and the units below it")
-                }
-                let structural = fields.structuralFieldsPresent
-                guard structural.isEmpty else {
-                    throw Problem(.forbidden, slug: "forbidden", title: "Not allowed",
-                                  detail: "only an admin may change \(structural.joined(separator: ", "))",
-                                  errors: structural.map { FieldError($0, "only an admin may change it") })
-                }
-            }
-            try Conditional.checkIfMatch(request, etag: current.etag)
-            let updated = try await explainingConstraints(UnitRepository.explain) {
-                try await UnitRepository.update(current, with: fields, on: write.connection)
-            }
-            try await write.audit(AuditEntry("units", id: updated.id, action: "update", before: current, after: updated))
-            return updated
+        // An editor edits the contact data of its own unit and the units below it; the shape of
+        // the organisation is the admin's.
+        let structural = fields.structuralFieldsPresent
+        if !caller.isAdmin, !structural.isEmpty {
+            throw Problem(.forbidden, slug: "forbidden", title: "Not allowed",
+                          detail: "only an admin may change \(structural.joined(separator: ", "))",
+                          errors: structural.map { FieldError($0, "only an admin may change it") })
         }
-        return try JSONOutput.response(unit, headers: [.eTag: unit.etag])
+        return try await AuditedWrite.update(UnitRepository.self, id, request: request, context: context, pool: pool,
+                                             authorize: { _, write in try await Self.requireWithinOwnUnit(id, write: write) }) { current, write in
+            try await UnitRepository.update(current, with: fields, on: write.connection)
+        }
+    }
+
+    static func requireWithinOwnUnit(_ id: UUID, write: Write) async throws {
+        guard let caller = write.principal, !caller.isAdmin else { return }
+        guard let own = caller.unitID, try await Scope.unit(id, isWithin: own, on: write.connection) else {
+            throw Problem.forbidden("an editor may change only its own unit and the units below it")
+        }
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try pathID(context, what: "the unit")
+        let id = try pathID(context, what: UnitRepository.noun)
         try context.caller.requireAdmin("delete units")
-        try await context.write(pool) { write in
-            guard let current = try await UnitRepository.find(id, on: write.connection, forUpdate: true) else {
-                throw Problem.notFound("the unit")
-            }
-            try Conditional.checkIfMatch(request, etag: current.etag)
-            do {
-                try await UnitRepository.delete(id, on: write.connection)
-            } catch let error as PQError where error.isForeignKeyViolation {
-                throw Problem.conflict("the unit is still referenced (by units, tokens or records); set valid_to to end it instead",
-                                       slug: "unit-referenced")
-            }
-            try await write.audit(AuditEntry("units", id: current.id, action: "delete", before: current, after: Unit?.none))
-        }
-        return Response(status: .noContent)
+        return try await AuditedWrite.delete(
+            UnitRepository.self, id, request: request, context: context, pool: pool,
+            whenReferenced: .conflict("the unit is still referenced (by units, tokens or records); set valid_to to end it instead",
+                                      slug: "unit-referenced"))
     }
 }
