@@ -45,7 +45,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .executableTarget(
             name: "ttdn",

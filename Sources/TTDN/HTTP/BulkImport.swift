@@ -11,6 +11,37 @@ protocol ImportOutcome: Encodable, Sendable {
     var rowErrors: [(row: Int, error: FieldError)] { get }
 }
 
+/// One row of an import's report: its number (1-based) and what was wrong with it.
+protocol ImportRowOutcome: Encodable, Sendable {
+    var row: Int { get }
+    var errors: [FieldError] { get }
+}
+
+/// The report of every import: `dry_run`, `valid`, the resource's counts (`created`,
+/// `duplicates`, `registered` ...) in the order given, then `rows`.
+struct ImportReport<Row: ImportRowOutcome>: ImportOutcome {
+    let dryRun: Bool
+    let rows: [Row]
+    let counts: [(name: String, count: Int)]
+
+    init(dryRun: Bool, rows: [Row], counts: (_ valid: Bool) -> [(name: String, count: Int)]) {
+        self.dryRun = dryRun
+        self.rows = rows
+        self.counts = counts(rows.allSatisfy { $0.errors.isEmpty })
+    }
+
+    var valid: Bool { rows.allSatisfy { $0.errors.isEmpty } }
+    var rowErrors: [(row: Int, error: FieldError)] { rows.flatMap { row in row.errors.map { (row.row, $0) } } }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: VerbatimKey.self)
+        try container.encode(dryRun, forKey: VerbatimKey("dry_run"))
+        try container.encode(valid, forKey: VerbatimKey("valid"))
+        for (name, count) in counts { try container.encode(count, forKey: VerbatimKey(name)) }
+        try container.encode(rows, forKey: VerbatimKey("rows"))
+    }
+}
+
 /// Bulk imports, the same for every resource: rows from CSV (a header row of field names) or
 /// a JSON array; `dry_run=true` runs every row against the database in a transaction that is
 /// rolled back and reports each row (or, when some row would fail, the same 422 a real run

@@ -88,3 +88,74 @@ enum SnakeCaseKeys {
         return converted
     }
 }
+
+/// JSON text from the database, embedded as is.
+struct RawJSON: Encodable, Sendable {
+    let text: String
+    func encode(to encoder: any Encoder) throws {
+        try JSONValueOutput(parsing: text).encode(to: encoder)
+    }
+}
+
+/// JSON passed through unchanged (keys are already snake_case).
+indirect enum JSONValueOutput: Codable, Sendable {
+    case null, bool(Bool), int(Int64), double(Double), string(String), array([JSONValueOutput]), object([String: JSONValueOutput])
+    /// A number as PostgreSQL wrote it (numeric), written out digit for digit.
+    case literal(String)
+
+    /// JSON text from the database, numbers kept exact.
+    init(parsing text: String) throws {
+        self.init(try JSONParser.parse(Array(text.utf8)))
+    }
+
+    init(_ value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .int(i)
+        case .number(let text): self = .literal(text)
+        case .string(let s): self = .string(s)
+        case .array(let items): self = .array(items.map(JSONValueOutput.init))
+        case .object(let members): self = .object(members.mapValues(JSONValueOutput.init))
+        }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let v = try? c.decode(Bool.self) { self = .bool(v) }
+        else if let v = try? c.decode(Int64.self) { self = .int(v) }
+        else if let v = try? c.decode(Double.self) { self = .double(v) }
+        else if let v = try? c.decode(String.self) { self = .string(v) }
+        else if let v = try? c.decode([JSONValueOutput].self) { self = .array(v) }
+        else { self = .object(try c.decode([String: JSONValueOutput].self)) }
+    }
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .null: var c = encoder.singleValueContainer(); try c.encodeNil()
+        case .bool(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+        case .int(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+        case .double(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+        case .literal(let text):
+            if let writer = encoder as? JSONWriter.ValueEncoder {
+                writer.single().raw(text)
+            } else {
+                var c = encoder.singleValueContainer(); try c.encode(Double(text) ?? 0)
+            }
+        case .string(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+        case .array(let v): var c = encoder.unkeyedContainer(); for e in v { try c.encode(e) }
+        case .object(let v):
+            var c = encoder.container(keyedBy: VerbatimKey.self)
+            for (k, e) in v { try c.encode(e, forKey: VerbatimKey(k)) }
+        }
+    }
+}
+
+/// A key that the snake_case encoder leaves alone (it is already snake_case or lowercase).
+struct VerbatimKey: JSONWriter.VerbatimKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

@@ -8,21 +8,12 @@ import PQ
 /// nothing; a real run is all-or-nothing.
 extension UnitRoutes {
 
-    struct RowResult: Encodable, Sendable {
+    struct RowResult: ImportRowOutcome {
         let row: Int
         let code: String?
         var status: String
         var id: String?
         var errors: [FieldError]
-    }
-
-    struct ImportReport: ImportOutcome {
-        let dryRun: Bool
-        let valid: Bool
-        let created: Int
-        let rows: [RowResult]
-        var rowErrors: [(row: Int, error: FieldError)] { rows.flatMap { row in row.errors.map { (row.row, $0) } } }
-        enum CodingKeys: String, CodingKey { case dryRun, valid, created, rows }
     }
 
     @Sendable func importUnits(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -51,7 +42,7 @@ extension UnitRoutes {
         return .object(object)
     }
 
-    static func apply(_ rows: [JSONValue], write: Write, dryRun: Bool) async throws -> ImportReport {
+    static func apply(_ rows: [JSONValue], write: Write, dryRun: Bool) async throws -> ImportReport<RowResult> {
         var results: [RowResult] = []
         var successors: [(index: Int, unitID: UUID, code: String)] = []
         for (offset, raw) in rows.enumerated() {
@@ -109,7 +100,6 @@ extension UnitRoutes {
             results[index].status = "invalid"
             results[index].id = nil
         }
-        let valid = results.allSatisfy { $0.errors.isEmpty }
-        return ImportReport(dryRun: dryRun, valid: valid, created: dryRun || !valid ? 0 : results.count, rows: results)
+        return ImportReport(dryRun: dryRun, rows: results) { valid in [("created", dryRun || !valid ? 0 : results.count)] }
     }
 }
