@@ -23,6 +23,8 @@ protocol StoredResource: Encodable, Sendable {
     static var collectionPath: String { get }
     var id: ID { get }
     var etag: String { get }
+    /// Its own URL, for `Location`: the collection path and the id unless it is nested.
+    var location: String { get }
 }
 
 extension StoredResource {

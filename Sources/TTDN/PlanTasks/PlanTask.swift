@@ -2,14 +2,14 @@ import Foundation
 import PQ
 
 /// A task of a plan, numbered as in the plan (`III.2.3`), with its derived deadline and class.
-public struct PlanTask: Codable, Sendable {
-    public var id: String
-    public var planId: String
+public struct PlanTask: Codable, Sendable, StoredResource {
+    public var id: UUID
+    public var planId: UUID
     public var code: String
     public var position: Int
     public var title: String
     public var description: String?
-    public var parentId: String?
+    public var parentId: UUID?
     public var category: TaskCategory
     public var year: Int?
     public var quarter: Int?
@@ -23,49 +23,51 @@ public struct PlanTask: Codable, Sendable {
     public var completedOn: CalendarDate?
     /// done_on_time, done_late, in_progress_on_time or overdue on `as_of` (null when cancelled).
     public var progressClass: ProgressClass?
-    public var leadUnitIds: [String]
-    public var cooperatingUnitIds: [String]
+    public var leadUnitIds: [UUID]
+    public var cooperatingUnitIds: [UUID]
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int
 
+    static let auditType = "plan_tasks"
+    static let collectionPath = "/v1/plan-tasks"
     public var etag: String { Conditional.etag(version: version) }
 
     /// Columns of `plan_tasks t`, evaluated on the day `asOf` (today in Hai Phong when nil).
     static func columns(asOf: CalendarDate?) -> PQQuery {
         """
-        t.id, t.plan_id, t.code, t.position, t.title, t.description, t.parent_id, t.category::text AS category,
+        t.id, t.plan_id, t.code, t.position, t.title, t.description, t.parent_id, t.category,
         t.year, t.quarter, t.starts_on, t.due_on, ttdn_task_deadline(t.due_on, t.year, t.quarter) AS deadline,
-        t.expected_outputs::text[] AS expected_outputs, t.status::text AS status, t.progress, t.completed_on,
+        t.expected_outputs::text[] AS expected_outputs, t.status, t.progress, t.completed_on,
         ttdn_progress_class(t.status, t.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter),
                             coalesce(\(asOf), ttdn_today())) AS progress_class,
-        coalesce((SELECT array_agg(pu.unit_id::text ORDER BY pu.unit_id) FROM plan_task_units pu
+        coalesce((SELECT array_agg(pu.unit_id ORDER BY pu.unit_id) FROM plan_task_units pu
                   WHERE pu.task_id = t.id AND pu.role = 'lead'), '{}') AS lead_unit_ids,
-        coalesce((SELECT array_agg(pu.unit_id::text ORDER BY pu.unit_id) FROM plan_task_units pu
+        coalesce((SELECT array_agg(pu.unit_id ORDER BY pu.unit_id) FROM plan_task_units pu
                   WHERE pu.task_id = t.id AND pu.role = 'cooperating'), '{}') AS cooperating_unit_ids,
         t.created_at, t.updated_at, t.version
         """
     }
 
     init(row: PQRow) throws {
-        id = try row.decode("id", as: UUID.self).lowercased
-        planId = try row.decode("plan_id", as: UUID.self).lowercased
+        id = try row.decode("id")
+        planId = try row.decode("plan_id")
         code = try row.decode("code")
         position = try row.decode("position")
         title = try row.decode("title")
         description = try row.decode("description")
-        parentId = try row.decode("parent_id", as: UUID?.self)?.lowercased
-        category = TaskCategory(rawValue: try row.decode("category"))!
+        parentId = try row.decode("parent_id")
+        category = try row.decode("category")
         year = try row.decode("year")
         quarter = try row.decode("quarter")
         startsOn = try row.decode("starts_on")
         dueOn = try row.decode("due_on")
         deadline = try row.decode("deadline")
         expectedOutputs = try row.decode("expected_outputs")
-        status = TaskStatus(rawValue: try row.decode("status"))!
+        status = try row.decode("status")
         progress = try row.decode("progress")
         completedOn = try row.decode("completed_on")
-        progressClass = try row.decode("progress_class", as: String?.self).flatMap(ProgressClass.init(rawValue:))
+        progressClass = try row.decode("progress_class")
         leadUnitIds = try row.decode("lead_unit_ids")
         cooperatingUnitIds = try row.decode("cooperating_unit_ids")
         createdAt = try row.decode("created_at")
@@ -79,10 +81,10 @@ public struct PlanTask: Codable, Sendable {
                             "starts_on", "due_on", "deadline", "status", "progress", "completed_on", "progress_class",
                             "lead_unit_ids", "cooperating_unit_ids", "version"]
     var csvRow: [String?] {
-        [id, planId, code, String(position), title, parentId, category.rawValue, year.map(String.init), quarter.map(String.init),
+        [id.text, planId.text, code, String(position), title, parentId?.text, category.rawValue, year.map(String.init), quarter.map(String.init),
          startsOn?.description, dueOn?.description, deadline?.description, status.rawValue, String(progress),
-         completedOn?.description, progressClass?.rawValue, leadUnitIds.joined(separator: " "),
-         cooperatingUnitIds.joined(separator: " "), String(version)]
+         completedOn?.description, progressClass?.rawValue, leadUnitIds.map(\.text).joined(separator: " "),
+         cooperatingUnitIds.map(\.text).joined(separator: " "), String(version)]
     }
 }
 

@@ -17,8 +17,16 @@ struct PlanTaskFilter: Sendable {
     var asOf: CalendarDate?
 }
 
-enum PlanTaskRepository {
-    static func find(_ id: UUID, asOf: CalendarDate? = nil, on connection: PQConnection, forUpdate: Bool = false) async throws -> PlanTask? {
+/// All the SQL of plan tasks.
+enum PlanTaskRepository: DeletableRepository {
+    static let noun = "the task"
+
+    static func find(_ id: UUID, forUpdate: Bool, on connection: PQConnection) async throws -> PlanTask? {
+        try await find(id, asOf: nil, forUpdate: forUpdate, on: connection)
+    }
+
+    /// The task with its progress class evaluated on `asOf` (today in Hai Phong when nil).
+    static func find(_ id: UUID, asOf: CalendarDate?, forUpdate: Bool = false, on connection: PQConnection) async throws -> PlanTask? {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE OF t" : "")
         return try await connection.query("SELECT \(PlanTask.columns(asOf: asOf)) FROM plan_tasks t WHERE t.id = \(id)\(lock)")
             .first.map(PlanTask.init(row:))
@@ -30,8 +38,8 @@ enum PlanTaskRepository {
         let klass: PQQuery = "ttdn_progress_class(t.status, t.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter), \(day))"
         var conditions: [PQQuery] = ["true"]
         if let v = f.planID { conditions.append("t.plan_id = \(v)") }
-        if let v = f.status { conditions.append("t.status = \(v.rawValue)::task_status") }
-        if let v = f.category { conditions.append("t.category = \(v.rawValue)::task_category") }
+        if let v = f.status { conditions.append("t.status = \(v)::task_status") }
+        if let v = f.category { conditions.append("t.category = \(v)::task_category") }
         if let v = f.parentID { conditions.append("t.parent_id = \(v)") }
         if let v = f.leadUnitID {
             conditions.append("EXISTS (SELECT 1 FROM plan_task_units pu WHERE pu.task_id = t.id AND pu.unit_id = \(v) AND pu.role = 'lead')")
@@ -45,7 +53,7 @@ enum PlanTaskRepository {
         if let v = f.dueBefore { conditions.append("ttdn_task_deadline(t.due_on, t.year, t.quarter) <= \(v)") }
         if let v = f.dueAfter { conditions.append("ttdn_task_deadline(t.due_on, t.year, t.quarter) >= \(v)") }
         if let v = f.overdue { conditions.append(v ? "\(klass) = 'overdue'" : "\(klass) IS DISTINCT FROM 'overdue'") }
-        if let v = f.progressClass { conditions.append("\(klass) = \(v.rawValue)") }
+        if let v = f.progressClass { conditions.append("\(klass) = \(v)") }
         if let v = f.q { conditions.append("t.search @@ ttdn_search_query(\(v))") }
         if let cursor, cursor.count == 3, let plan = UUID(uuidString: cursor[0]), let position = Int(cursor[1]),
            let id = UUID(uuidString: cursor[2]) {
@@ -60,56 +68,60 @@ enum PlanTaskRepository {
         var next: [String]?
         if tasks.count > limit {
             tasks.removeLast()
-            next = tasks.last.map { [$0.planId, String($0.position), $0.id] }
+            next = tasks.last.map { [$0.planId.text, String($0.position), $0.id.text] }
         }
         return (tasks, next)
     }
 
-    static func insert(_ f: PlanTaskFields, state: ProgressState, on connection: PQConnection) async throws -> UUID {
+    static func insert(_ f: PlanTaskFields, state: ProgressState, on connection: PQConnection) async throws -> PlanTask {
         let planID = f.planID.value!
         let rows = try await connection.query("""
             INSERT INTO plan_tasks (plan_id, code, position, title, description, parent_id, category, year, quarter,
                                     starts_on, due_on, expected_outputs, status, progress, completed_on)
             VALUES (\(planID), \(f.code.value),
                     coalesce(\(f.position.value), (SELECT coalesce(max(position), 0) + 10 FROM plan_tasks WHERE plan_id = \(planID))),
-                    \(f.title.value), \(f.description.value), \(f.parentID.value), \(f.category.value?.rawValue)::task_category,
+                    \(f.title.value), \(f.description.value), \(f.parentID.value), \(f.category.value)::task_category,
                     \(f.year.value), \(f.quarter.value), \(f.startsOn.value), \(f.dueOn.value), \(f.expectedOutputs.value ?? []),
-                    \(state.status.rawValue)::task_status, \(state.progress), \(state.completedOn))
+                    \(state.status)::task_status, \(state.progress), \(state.completedOn))
             RETURNING id
             """)
         let id = try rows[0].decode("id", as: UUID.self)
         try await setUnits(id, lead: f.leadUnitIDs.value ?? [], cooperating: f.cooperatingUnitIDs.value ?? [], on: connection)
-        return id
+        return try await find(id, forUpdate: false, on: connection)!
     }
 
-    static func update(_ current: PlanTask, with f: PlanTaskFields, state: ProgressState, on connection: PQConnection) async throws {
-        let id = UUID(uuidString: current.id)!
+    static func update(_ current: PlanTask, with f: PlanTaskFields, state: ProgressState, on connection: PQConnection) async throws -> PlanTask {
+        let id = current.id
         _ = try await connection.query("""
             UPDATE plan_tasks t SET
                 code = \(f.code.merged(into: current.code)),
                 position = \(f.position.merged(into: current.position)),
                 title = \(f.title.merged(into: current.title)),
                 description = \(f.description.merged(into: current.description)),
-                parent_id = \(f.parentID.merged(into: current.parentId.flatMap(UUID.init(uuidString:)))),
-                category = \(f.category.merged(into: current.category)?.rawValue)::task_category,
+                parent_id = \(f.parentID.merged(into: current.parentId)),
+                category = \(f.category.merged(into: current.category))::task_category,
                 year = \(f.year.merged(into: current.year)),
                 quarter = \(f.quarter.merged(into: current.quarter)),
                 starts_on = \(f.startsOn.merged(into: current.startsOn)),
                 due_on = \(f.dueOn.merged(into: current.dueOn)),
                 expected_outputs = \(f.expectedOutputs.merged(into: current.expectedOutputs) ?? []),
-                status = \(state.status.rawValue)::task_status, progress = \(state.progress), completed_on = \(state.completedOn),
+                status = \(state.status)::task_status, progress = \(state.progress), completed_on = \(state.completedOn),
                 updated_at = now(), version = t.version + 1
             WHERE t.id = \(id)
             """)
         if !f.leadUnitIDs.isAbsent || !f.cooperatingUnitIDs.isAbsent {
-            let lead = f.leadUnitIDs.isAbsent ? current.leadUnitIds.compactMap(UUID.init(uuidString:)) : (f.leadUnitIDs.value ?? [])
-            let cooperating = f.cooperatingUnitIDs.isAbsent
-                ? current.cooperatingUnitIds.compactMap(UUID.init(uuidString:)) : (f.cooperatingUnitIDs.value ?? [])
+            let lead = f.leadUnitIDs.isAbsent ? current.leadUnitIds : (f.leadUnitIDs.value ?? [])
+            let cooperating = f.cooperatingUnitIDs.isAbsent ? current.cooperatingUnitIds : (f.cooperatingUnitIDs.value ?? [])
             guard Set(lead).isDisjoint(with: cooperating) else {
                 throw Problem.validation([FieldError("cooperating_unit_ids", "a unit cannot both lead and cooperate on a task")])
             }
             try await setUnits(id, lead: lead, cooperating: cooperating, on: connection)
         }
+        return try await find(id, forUpdate: false, on: connection)!
+    }
+
+    static func delete(_ id: UUID, on connection: PQConnection) async throws {
+        _ = try await connection.query("DELETE FROM plan_tasks WHERE id = \(id)")
     }
 
     static func setUnits(_ task: UUID, lead: [UUID], cooperating: [UUID], on connection: PQConnection) async throws {
@@ -135,5 +147,57 @@ enum PlanTaskRepository {
         case "plan_tasks_code_check": return FieldError("code", "must be the plan's numbering, e.g. III.2.3")
         default: return nil
         }
+    }
+}
+
+// MARK: - Progress aggregates
+
+extension PlanTaskRepository {
+    /// One count per scope (`task`, `lead`, `assignment`, `assigned`), unit, status and class.
+    struct ProgressCount {
+        let scope: String
+        let unitID: UUID?
+        let status: String
+        let klass: String?
+        let count: Int
+    }
+
+    static func planExists(_ plan: UUID, on connection: PQConnection) async throws -> Bool {
+        try await connection.query("SELECT 1 FROM plans WHERE id = \(plan)").count == 1
+    }
+
+    /// The four progress classes of a plan's tasks and assignments on `asOf`: one definition,
+    /// `ttdn_progress_class`, for every figure.
+    static func progressCounts(plan: UUID, asOf: CalendarDate, on connection: PQConnection) async throws -> [ProgressCount] {
+        let rows = try await connection.query("""
+            WITH task AS (
+                SELECT t.id, t.status::text AS status,
+                       ttdn_progress_class(t.status, t.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter), \(asOf)) AS class,
+                       ttdn_task_deadline(t.due_on, t.year, t.quarter) AS deadline
+                FROM plan_tasks t WHERE t.plan_id = \(plan)
+            ), assignment AS (
+                SELECT a.unit_id, a.status::text AS status,
+                       ttdn_progress_class(a.status, a.completed_on, coalesce(a.due_on, task.deadline), \(asOf)) AS class
+                FROM plan_task_assignments a JOIN task ON task.id = a.task_id
+            )
+            SELECT 'task' AS scope, NULL::uuid AS unit_id, status, class, count(*)::int8 AS n FROM task GROUP BY status, class
+            UNION ALL
+            SELECT 'lead', pu.unit_id, task.status, task.class, count(*)::int8
+            FROM task JOIN plan_task_units pu ON pu.task_id = task.id AND pu.role = 'lead' GROUP BY pu.unit_id, task.status, task.class
+            UNION ALL
+            SELECT 'assignment', NULL, status, class, count(*)::int8 FROM assignment GROUP BY status, class
+            UNION ALL
+            SELECT 'assigned', unit_id, status, class, count(*)::int8 FROM assignment GROUP BY unit_id, status, class
+            """)
+        return try rows.map {
+            ProgressCount(scope: try $0.decode("scope"), unitID: try $0.decode("unit_id"), status: try $0.decode("status"),
+                          klass: try $0.decode("class"), count: try $0.decode("n"))
+        }
+    }
+
+    static func unitNames(_ ids: [UUID], on connection: PQConnection) async throws -> [(id: UUID, code: String, name: String)] {
+        try await connection.query("""
+            SELECT id, code, name FROM units WHERE id = ANY(\(ids)) ORDER BY name COLLATE "vi-x-icu", id
+            """).map { (try $0.decode("id"), try $0.decode("code"), try $0.decode("name")) }
     }
 }

@@ -1,17 +1,17 @@
 import Foundation
 import PQ
 
-public enum TaskStatus: String, CaseIterable, Codable, Sendable {
+public enum TaskStatus: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable {
     case notStarted = "not_started", inProgress = "in_progress", done, cancelled
 }
 
-public enum TaskCategory: String, CaseIterable, Codable, Sendable {
+public enum TaskCategory: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable {
     case stateManagement = "state_management", coreTask = "core_task", contentTheme = "content_theme",
          formChannel = "form_channel", training
 }
 
 /// The four classes of Vietnamese progress reporting, derived at a date, never stored.
-public enum ProgressClass: String, CaseIterable, Codable, Sendable {
+public enum ProgressClass: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable {
     case doneOnTime = "done_on_time", doneLate = "done_late", inProgressOnTime = "in_progress_on_time", overdue
 }
 

@@ -59,55 +59,23 @@ struct TaskAggregateRoutes {
         try query.finish()
         guard let plan else { throw Problem.invalidQuery([FieldError("plan_id", "is required")]) }
         let report = try await pool.withConnection { connection -> Report in
-            guard try await connection.query("SELECT 1 FROM plans WHERE id = \(plan)").count == 1 else {
-                throw Problem.notFound("the plan")
-            }
-            // One row per (scope, unit, status, class) with its count; scopes: task, assignment, lead.
-            let rows = try await connection.query("""
-                WITH task AS (
-                    SELECT t.id, t.status::text AS status,
-                           ttdn_progress_class(t.status, t.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter), \(asOf)) AS class,
-                           ttdn_task_deadline(t.due_on, t.year, t.quarter) AS deadline
-                    FROM plan_tasks t WHERE t.plan_id = \(plan)
-                ), assignment AS (
-                    SELECT a.unit_id, a.status::text AS status,
-                           ttdn_progress_class(a.status, a.completed_on, coalesce(a.due_on, task.deadline), \(asOf)) AS class
-                    FROM plan_task_assignments a JOIN task ON task.id = a.task_id
-                )
-                SELECT 'task' AS scope, NULL::uuid AS unit_id, status, class, count(*)::int8 AS n FROM task GROUP BY status, class
-                UNION ALL
-                SELECT 'lead', pu.unit_id, task.status, task.class, count(*)::int8
-                FROM task JOIN plan_task_units pu ON pu.task_id = task.id AND pu.role = 'lead' GROUP BY pu.unit_id, task.status, task.class
-                UNION ALL
-                SELECT 'assignment', NULL, status, class, count(*)::int8 FROM assignment GROUP BY status, class
-                UNION ALL
-                SELECT 'assigned', unit_id, status, class, count(*)::int8 FROM assignment GROUP BY unit_id, status, class
-                """)
+            guard try await PlanTaskRepository.planExists(plan, on: connection) else { throw Problem.notFound("the plan") }
             var tasks = Counts(), assignments = Counts()
             var lead: [UUID: Counts] = [:], assigned: [UUID: Counts] = [:]
-            for row in rows {
-                let status: String = try row.decode("status")
-                let klass: String? = try row.decode("class")
-                let n: Int = try row.decode("n")
-                switch try row.decode("scope", as: String.self) {
-                case "task": tasks.add(status: status, klass: klass, count: n)
-                case "assignment": assignments.add(status: status, klass: klass, count: n)
-                case "lead": lead[try row.decode("unit_id"), default: Counts()].add(status: status, klass: klass, count: n)
-                default: assigned[try row.decode("unit_id"), default: Counts()].add(status: status, klass: klass, count: n)
+            for row in try await PlanTaskRepository.progressCounts(plan: plan, asOf: asOf, on: connection) {
+                switch row.scope {
+                case "task": tasks.add(status: row.status, klass: row.klass, count: row.count)
+                case "assignment": assignments.add(status: row.status, klass: row.klass, count: row.count)
+                case "lead": lead[row.unitID!, default: Counts()].add(status: row.status, klass: row.klass, count: row.count)
+                default: assigned[row.unitID!, default: Counts()].add(status: row.status, klass: row.klass, count: row.count)
                 }
             }
-            let ids = Array(Set(lead.keys).union(assigned.keys))
-            let units = try await connection.query("""
-                SELECT id, code, name FROM units WHERE id = ANY(\(ids)) ORDER BY name COLLATE "vi-x-icu", id
-                """)
             var perLead: [UnitCounts] = [], perAssigned: [UnitCounts] = []
-            for unit in units {
-                let id: UUID = try unit.decode("id")
-                let code: String = try unit.decode("code"), name: String = try unit.decode("name")
-                if let counts = lead[id] { perLead.append(UnitCounts(unitId: id.lowercased, code: code, name: name, counts: counts)) }
-                if let counts = assigned[id] { perAssigned.append(UnitCounts(unitId: id.lowercased, code: code, name: name, counts: counts)) }
+            for unit in try await PlanTaskRepository.unitNames(Array(Set(lead.keys).union(assigned.keys)), on: connection) {
+                if let counts = lead[unit.id] { perLead.append(UnitCounts(unitId: unit.id.text, code: unit.code, name: unit.name, counts: counts)) }
+                if let counts = assigned[unit.id] { perAssigned.append(UnitCounts(unitId: unit.id.text, code: unit.code, name: unit.name, counts: counts)) }
             }
-            return Report(planId: plan.lowercased, asOf: asOf, tasks: tasks, assignments: assignments,
+            return Report(planId: plan.text, asOf: asOf, tasks: tasks, assignments: assignments,
                           perLeadUnit: perLead, perAssignedUnit: perAssigned)
         }
         if CSVOutput.wanted(by: request) {

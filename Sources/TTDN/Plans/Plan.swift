@@ -1,7 +1,7 @@
 import Foundation
 import PQ
 
-public enum PlanStatus: String, CaseIterable, Codable, Sendable { case draft, active, closed }
+public enum PlanStatus: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case draft, active, closed }
 
 /// A document the plan implements (Nghị định, Thông tư, Kế hoạch ...).
 public struct LegalBasis: Codable, Sendable, Equatable {
@@ -12,12 +12,12 @@ public struct LegalBasis: Codable, Sendable, Equatable {
 }
 
 /// A year plan (kế hoạch năm), as the API shows it.
-public struct Plan: Codable, Sendable {
-    public var id: String
+public struct Plan: Codable, Sendable, StoredResource {
+    public var id: UUID
     public var year: Int
     public var number: String?
     public var title: String
-    public var issuingUnitId: String
+    public var issuingUnitId: UUID
     public var signer: String?
     public var signerTitle: String?
     public var issuedOn: CalendarDate?
@@ -29,27 +29,29 @@ public struct Plan: Codable, Sendable {
     public var updatedAt: Date
     public var version: Int
 
+    static let auditType = "plans"
+    static let collectionPath = "/v1/plans"
     public var etag: String { Conditional.etag(version: version) }
 
     static let columns = PQQuery(unescaped: """
         p.id, p.year, p.number, p.title, p.issuing_unit_id, p.signer, p.signer_title, p.issued_on,
-        p.legal_bases::text AS legal_bases, p.purposes::text[] AS purposes, p.requirements::text[] AS requirements,
-        p.status::text AS status, p.created_at, p.updated_at, p.version
+        p.legal_bases, p.purposes::text[] AS purposes, p.requirements::text[] AS requirements,
+        p.status, p.created_at, p.updated_at, p.version
         """)
 
     init(row: PQRow) throws {
-        id = try row.decode("id", as: UUID.self).lowercased
+        id = try row.decode("id")
         year = try row.decode("year")
         number = try row.decode("number")
         title = try row.decode("title")
-        issuingUnitId = try row.decode("issuing_unit_id", as: UUID.self).lowercased
+        issuingUnitId = try row.decode("issuing_unit_id")
         signer = try row.decode("signer")
         signerTitle = try row.decode("signer_title")
         issuedOn = try row.decode("issued_on")
-        legalBases = try JSONDecoder().decode([LegalBasis].self, from: Data(try row.decode("legal_bases", as: String.self).utf8))
+        legalBases = try row.decode("legal_bases", as: PQJSON<[LegalBasis]>.self).value
         purposes = try row.decode("purposes")
         requirements = try row.decode("requirements")
-        status = PlanStatus(rawValue: try row.decode("status"))!
+        status = try row.decode("status")
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
         version = try row.decode("version")

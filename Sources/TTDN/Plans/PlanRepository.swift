@@ -1,8 +1,11 @@
 import Foundation
 import PQ
 
-enum PlanRepository {
-    static func find(_ id: UUID, on connection: PQConnection, forUpdate: Bool = false) async throws -> Plan? {
+/// All the SQL of plans.
+enum PlanRepository: DeletableRepository {
+    static let noun = "the plan"
+
+    static func find(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> Plan? {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE" : "")
         return try await connection.query("SELECT \(Plan.columns) FROM plans p WHERE p.id = \(id)\(lock)").first.map(Plan.init(row:))
     }
@@ -11,7 +14,7 @@ enum PlanRepository {
                      on connection: PQConnection) async throws -> (plans: [Plan], next: [String]?) {
         var conditions: [PQQuery] = ["true"]
         if let year { conditions.append("p.year = \(year)") }
-        if let status { conditions.append("p.status = \(status.rawValue)::plan_status") }
+        if let status { conditions.append("p.status = \(status)::plan_status") }
         if let issuingUnitID { conditions.append("p.issuing_unit_id = \(issuingUnitID)") }
         if let cursor, cursor.count == 2, let year = Int(cursor[0]), let id = UUID(uuidString: cursor[1]) {
             conditions.append("(p.year < \(year) OR (p.year = \(year) AND p.id > \(id)))")
@@ -24,13 +27,9 @@ enum PlanRepository {
         var next: [String]?
         if plans.count > limit {
             plans.removeLast()
-            next = plans.last.map { [String($0.year), $0.id] }
+            next = plans.last.map { [String($0.year), $0.id.text] }
         }
         return (plans, next)
-    }
-
-    static func legalBasesJSON(_ bases: [LegalBasis]) throws -> String {
-        String(decoding: try JSONOutput.data(bases), as: UTF8.self)
     }
 
     static func insert(_ f: PlanFields, on connection: PQConnection) async throws -> Plan {
@@ -38,9 +37,9 @@ enum PlanRepository {
             INSERT INTO plans AS p (year, number, title, issuing_unit_id, signer, signer_title, issued_on,
                                     legal_bases, purposes, requirements, status)
             VALUES (\(f.year.value), \(f.number.value), \(f.title.value), \(f.issuingUnitID.value), \(f.signer.value),
-                    \(f.signerTitle.value), \(f.issuedOn.value), \(try legalBasesJSON(f.legalBases.value ?? []))::jsonb,
+                    \(f.signerTitle.value), \(f.issuedOn.value), \(PQJSON(f.legalBases.value ?? [])),
                     \(f.purposes.value ?? []), \(f.requirements.value ?? []),
-                    \((f.status.value ?? .draft).rawValue)::plan_status)
+                    \(f.status.value ?? .draft)::plan_status)
             RETURNING \(Plan.columns)
             """)
         return try Plan(row: rows[0])
@@ -52,19 +51,23 @@ enum PlanRepository {
                 year = \(f.year.merged(into: current.year)),
                 number = \(f.number.merged(into: current.number)),
                 title = \(f.title.merged(into: current.title)),
-                issuing_unit_id = \(f.issuingUnitID.merged(into: UUID(uuidString: current.issuingUnitId))),
+                issuing_unit_id = \(f.issuingUnitID.merged(into: current.issuingUnitId)),
                 signer = \(f.signer.merged(into: current.signer)),
                 signer_title = \(f.signerTitle.merged(into: current.signerTitle)),
                 issued_on = \(f.issuedOn.merged(into: current.issuedOn)),
-                legal_bases = \(try legalBasesJSON(f.legalBases.merged(into: current.legalBases) ?? []))::jsonb,
+                legal_bases = \(PQJSON(f.legalBases.merged(into: current.legalBases) ?? [])),
                 purposes = \(f.purposes.merged(into: current.purposes) ?? []),
                 requirements = \(f.requirements.merged(into: current.requirements) ?? []),
-                status = \(f.status.merged(into: current.status)?.rawValue)::plan_status,
+                status = \(f.status.merged(into: current.status))::plan_status,
                 updated_at = now(), version = p.version + 1
-            WHERE p.id = \(UUID(uuidString: current.id)!)
+            WHERE p.id = \(current.id)
             RETURNING \(Plan.columns)
             """)
         return try Plan(row: rows[0])
+    }
+
+    static func delete(_ id: UUID, on connection: PQConnection) async throws {
+        _ = try await connection.query("DELETE FROM plans WHERE id = \(id)")
     }
 
     static func explain(_ error: PQError) -> FieldError? {

@@ -30,73 +30,43 @@ struct PlanRoutes {
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try pathID(context, what: "the plan")
-        try QueryReader(request).finish()
-        guard let plan = try await pool.withConnection({ try await PlanRepository.find(id, on: $0) }) else {
-            throw Problem.notFound("the plan")
-        }
-        return try Conditional.resource(plan, etag: plan.etag, request: request)
+        try await AuditedWrite.get(PlanRepository.self, try pathID(context, what: PlanRepository.noun), request: request, pool: pool)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create plans")
-        try JSONBody.requireJSON(request)
-        let body = try await JSONBody.collect(request)
-        let value = try JSONBody.parse(body)
-        var reader = try InputReader(value)
-        let fields = PlanFields(reading: &reader, body: value)
+        let body = try await RequestBody.json(request)
+        var reader = try body.reader()
+        let fields = PlanFields(reading: &reader, body: body.value)
         _ = reader.required("year", fields.year)
         _ = reader.required("title", fields.title)
         _ = reader.required("issuing_unit_id", fields.issuingUnitID)
         try reader.finish()
-        return try await Idempotency.run(request: request, context: context, pool: pool, body: body) { write in
-            let plan = try await explainingConstraints(PlanRepository.explain) {
-                try await PlanRepository.insert(fields, on: write.connection)
-            }
-            try await write.audit(AuditEntry("plans", id: plan.id, action: "create", before: Plan?.none, after: plan))
-            return try StoredResponse.json(plan, status: .created, headers: ["Location": "/v1/plans/\(plan.id)", "ETag": plan.etag])
+        return try await AuditedWrite.create(PlanRepository.self, request: request, context: context, pool: pool, body: body) { write in
+            try await PlanRepository.insert(fields, on: write.connection)
         }
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try pathID(context, what: "the plan")
+        let id = try pathID(context, what: PlanRepository.noun)
         try context.caller.requireAdmin("change plans")
-        let value = try await JSONBody.read(request, context: context, mediaTypes: ["application/merge-patch+json", "application/json"])
-        var reader = try InputReader(value)
-        let fields = PlanFields(reading: &reader, body: value)
+        let body = try await RequestBody.mergePatch(request)
+        var reader = try body.reader()
+        let fields = PlanFields(reading: &reader, body: body.value)
         try reader.finish()
-        let plan = try await context.write(pool) { write -> Plan in
-            guard let current = try await PlanRepository.find(id, on: write.connection, forUpdate: true) else {
-                throw Problem.notFound("the plan")
-            }
-            try Conditional.checkIfMatch(request, etag: current.etag)
+        return try await AuditedWrite.update(PlanRepository.self, id, request: request, context: context, pool: pool) { current, write in
             if current.status == .closed, let next = fields.status.value, next == .draft {
                 throw Problem.conflict("a closed plan cannot go back to draft; set it active to reopen it", slug: "invalid-transition")
             }
-            let updated = try await explainingConstraints(PlanRepository.explain) {
-                try await PlanRepository.update(current, with: fields, on: write.connection)
-            }
-            try await write.audit(AuditEntry("plans", id: updated.id, action: "update", before: current, after: updated))
-            return updated
+            return try await PlanRepository.update(current, with: fields, on: write.connection)
         }
-        return try Conditional.resource(plan, etag: plan.etag, request: request)
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try pathID(context, what: "the plan")
+        let id = try pathID(context, what: PlanRepository.noun)
         try context.caller.requireAdmin("delete plans")
-        try await context.write(pool) { write in
-            guard let current = try await PlanRepository.find(id, on: write.connection, forUpdate: true) else {
-                throw Problem.notFound("the plan")
-            }
-            try Conditional.checkIfMatch(request, etag: current.etag)
-            do {
-                _ = try await write.query("DELETE FROM plans WHERE id = \(id)")
-            } catch let error as PQError where error.isForeignKeyViolation {
-                throw Problem.conflict("the plan still has tasks; delete them first or close the plan", slug: "plan-referenced")
-            }
-            try await write.audit(AuditEntry("plans", id: current.id, action: "delete", before: current, after: Plan?.none))
-        }
-        return Response(status: .noContent)
+        return try await AuditedWrite.delete(
+            PlanRepository.self, id, request: request, context: context, pool: pool,
+            whenReferenced: .conflict("the plan still has tasks; delete them first or close the plan", slug: "plan-referenced"))
     }
 }
