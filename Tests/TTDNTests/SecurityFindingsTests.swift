@@ -82,18 +82,19 @@ struct SecurityFindingsTests {
         let trickle = try await RawConnection.open(port: port)
         await trickle.send("POST /v1/units HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
         let trickling = Task {
-            for _ in 0..<12 { try await Task.sleep(for: .milliseconds(250)); await trickle.send(" ") }
+            for _ in 0..<60 { try await Task.sleep(for: .milliseconds(250)); await trickle.send(" ") }
         }
         let started = ContinuousClock.now
-        async let idleClosed = idle.readUntilClosed(timeout: .seconds(6))
-        async let headClosed = halfHead.readUntilClosed(timeout: .seconds(6))
-        async let aliveClosed = keptAlive.readUntilClosed(timeout: .seconds(6))
-        async let trickleClosed = trickle.readUntilClosed(timeout: .seconds(6))
+        // The timeouts are 1 s; the bound is generous for a machine busy with the rest of the suite.
+        async let idleClosed = idle.readUntilClosed(timeout: .seconds(15))
+        async let headClosed = halfHead.readUntilClosed(timeout: .seconds(15))
+        async let aliveClosed = keptAlive.readUntilClosed(timeout: .seconds(15))
+        async let trickleClosed = trickle.readUntilClosed(timeout: .seconds(15))
         let results = await [idleClosed, headClosed, aliveClosed, trickleClosed]
         trickling.cancel()
         #expect(results.map(\.closed) == [true, true, true, true])
         #expect(results[2].text.hasPrefix("HTTP/1.1 200"))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(15))
     }
 
     @Test func connectionsOverTheCapAreRefusedWith503() async throws {
@@ -110,7 +111,7 @@ struct SecurityFindingsTests {
         held.removeLast()
         // Once a connection closes, a new one is served (the server notices the close shortly).
         var text = ""
-        for _ in 0..<50 where !text.hasPrefix("HTTP/1.1 200") {
+        for _ in 0..<150 where !text.hasPrefix("HTTP/1.1 200") {
             try await Task.sleep(for: .milliseconds(100))
             let again = try await RawConnection.open(port: port)
             await again.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

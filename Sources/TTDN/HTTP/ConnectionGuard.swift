@@ -93,7 +93,8 @@ final class ConnectionCountHandler: ChannelInboundHandler, RemovableChannelHandl
         guard open.increment() > limit else { return }
         logger.warning("connection refused: too many open connections", metadata: ["limit": .stringConvertible(limit)])
         let bytes = context.channel.allocator.buffer(string: ConnectionCountHandler.refusal)
-        context.writeAndFlush(NIOAny(bytes)).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(bytes)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -1,7 +1,7 @@
 import Foundation
 import PQ
 
-public enum ReportStatus: String, CaseIterable, Codable, Sendable { case draft, submitted, returned, accepted }
+public enum ReportStatus: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case draft, submitted, returned, accepted }
 
 public struct ReportSection: Codable, Sendable, Equatable {
     public var title: String
@@ -19,15 +19,15 @@ public struct ReportTransition: Codable, Sendable {
 
 /// A unit's report for a period: indicator values, narrative, covered tasks, attachments,
 /// and its review history. `on_time` is derived from the first submission and the due date.
-public struct Report: Encodable, Sendable {
-    public var id: String
-    public var unitId: String
+public struct Report: Encodable, Sendable, StoredResource {
+    public var id: UUID
+    public var unitId: UUID
     public var periodId: String
     public var status: ReportStatus
     var values: [String: JSONValueOutput]
     public var prefilled: [String]
     public var sections: [ReportSection]
-    public var taskIds: [String]
+    public var taskIds: [UUID]
     public var attachments: [String]
     public var firstSubmittedAt: Date?
     public var submittedAt: Date?
@@ -38,6 +38,8 @@ public struct Report: Encodable, Sendable {
     public var updatedAt: Date
     public var version: Int
 
+    static let auditType = "reports"
+    static let collectionPath = "/v1/reports"
     public var etag: String { Conditional.etag(version: version) }
 
     enum CodingKeys: String, CodingKey {
@@ -59,13 +61,13 @@ public struct Report: Encodable, Sendable {
     }
 
     static let columns = PQQuery(unescaped: """
-        r.id, r.unit_id, r.period_id, r.status::text AS status, r.sections::text AS sections, r.attachments::text[] AS attachments,
+        r.id, r.unit_id, r.period_id, r.status, r.sections, r.attachments::text[] AS attachments,
         r.first_submitted_at, r.submitted_at, r.accepted_at, r.created_at, r.updated_at, r.version,
         (r.first_submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= p.due_on AS on_time,
         coalesce((SELECT json_object_agg(v.indicator_code, coalesce(to_json(v.number_value), to_json(v.text_value::text)))::text
                   FROM report_values v WHERE v.report_id = r.id), '{}') AS values,
         coalesce((SELECT array_agg(v.indicator_code ORDER BY v.indicator_code) FROM report_values v WHERE v.report_id = r.id AND v.prefilled), '{}') AS prefilled,
-        coalesce((SELECT array_agg(t.task_id::text ORDER BY t.task_id) FROM report_tasks t WHERE t.report_id = r.id), '{}') AS task_ids,
+        coalesce((SELECT array_agg(t.task_id ORDER BY t.task_id) FROM report_tasks t WHERE t.report_id = r.id), '{}') AS task_ids,
         coalesce((SELECT json_agg(json_build_object('from_status', h.from_status, 'to_status', h.to_status,
                       'actor_token_id', h.actor_token_id, 'actor_role', h.actor_role, 'comment', h.comment,
                       'at', to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) ORDER BY h.id)::text
@@ -73,11 +75,11 @@ public struct Report: Encodable, Sendable {
         """)
 
     init(row: PQRow) throws {
-        id = try row.decode("id", as: UUID.self).lowercased
-        unitId = try row.decode("unit_id", as: UUID.self).lowercased
+        id = try row.decode("id")
+        unitId = try row.decode("unit_id")
         periodId = try row.decode("period_id")
-        status = ReportStatus(rawValue: try row.decode("status"))!
-        sections = try JSONDecoder().decode([ReportSection].self, from: Data(try row.decode("sections", as: String.self).utf8))
+        status = try row.decode("status")
+        sections = try row.decode("sections", as: PQJSON<[ReportSection]>.self).value
         attachments = try row.decode("attachments")
         firstSubmittedAt = try row.decode("first_submitted_at")
         submittedAt = try row.decode("submitted_at")
@@ -107,6 +109,10 @@ public struct Report: Encodable, Sendable {
 
 /// What a create or merge patch may carry.
 struct ReportFields {
+    /// Members a client may send back but never set.
+    static let readOnly: Set<String> = ["id", "status", "created_at", "updated_at", "version", "prefilled", "history", "on_time",
+                           "first_submitted_at", "submitted_at", "accepted_at"]
+
     var unitID: Field<UUID> = .absent
     var periodID: Field<String> = .absent
     /// Indicator code → number or text; nil removes the value (merge patch).

@@ -63,25 +63,15 @@ struct ReportAggregateRoutes {
         let periodID = Self.periodID(&query)
         try query.finish()
         let report = try await pool.withConnection { connection -> ComplianceReport in
-            guard let period = try await ReportPeriodRoutes.find(periodID!, on: connection) else { throw Problem.notFound("the report period") }
-            let rows = try await connection.query("""
-                SELECT u.id, u.code, u.name, u.kind::text AS kind, u.parent_id, parent.name AS parent_name,
-                       r.status::text AS status, r.first_submitted_at IS NOT NULL AS submitted,
-                       (r.first_submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= \(period.dueOn) AS on_time
-                FROM units u
-                LEFT JOIN units parent ON parent.id = u.parent_id
-                LEFT JOIN reports r ON r.unit_id = u.id AND r.period_id = \(period.id)
-                WHERE ttdn_expected_to_report(u.kind, u.active, u.valid_from, u.valid_to, \(period.endsOn))
-                ORDER BY u.name COLLATE "vi-x-icu", u.id
-                """)
+            guard let period = try await ReportPeriodRepository.find(periodID!, forUpdate: false, on: connection) else {
+                throw Problem.notFound(ReportPeriodRepository.noun)
+            }
             var overall = Compliance()
             var byKind: [String: Compliance] = [:]
             var byParent: [String: (name: String?, compliance: Compliance)] = [:]
-            for row in rows {
-                let unit = UnitRef(id: try row.decode("id", as: UUID.self).lowercased, code: try row.decode("code"), name: try row.decode("name"))
-                let submitted = try row.decode("submitted", as: Bool?.self) ?? false
-                let onTime = try row.decode("on_time", as: Bool?.self) ?? false
-                let accepted = try row.decode("status", as: String?.self) == "accepted"
+            for row in try await ReportRepository.expectedUnits(period, on: connection) {
+                let unit = UnitRef(id: row.id.text, code: row.code, name: row.name)
+                let submitted = row.submitted, onTime = row.onTime, accepted = row.status == .accepted
                 func count(_ c: inout Compliance) {
                     c.expected += 1
                     if submitted { c.submitted += 1; if onTime { c.onTime += 1 } else { c.late += 1 } }
@@ -89,9 +79,9 @@ struct ReportAggregateRoutes {
                     if accepted { c.accepted += 1 }
                 }
                 count(&overall)
-                count(&byKind[try row.decode("kind"), default: Compliance()])
-                let parent = try row.decode("parent_id", as: UUID?.self)?.lowercased ?? ""
-                if byParent[parent] == nil { byParent[parent] = (try row.decode("parent_name"), Compliance()) }
+                count(&byKind[row.kind, default: Compliance()])
+                let parent = row.parentID?.text ?? ""
+                if byParent[parent] == nil { byParent[parent] = (row.parentName, Compliance()) }
                 count(&byParent[parent]!.compliance)
             }
             return ComplianceReport(
@@ -141,27 +131,18 @@ struct ReportAggregateRoutes {
         try query.finish()
         let statuses = includeSubmitted ? ["accepted", "submitted"] : ["accepted"]
         let summary = try await pool.withConnection { connection -> Summary in
-            guard try await ReportPeriodRoutes.find(periodID!, on: connection) != nil else { throw Problem.notFound("the report period") }
-            let rows = try await connection.query("""
-                SELECT i.code, i.name, i.aggregation::text AS aggregation, r.id AS report_id, u.kind::text AS kind, u.parent_id,
-                       v.number_value::float8 AS value, r.submitted_at
-                FROM report_values v
-                JOIN reports r ON r.id = v.report_id
-                JOIN units u ON u.id = r.unit_id
-                JOIN report_indicators i ON i.code = v.indicator_code
-                WHERE r.period_id = \(periodID!) AND r.status::text = ANY(\(statuses))
-                ORDER BY i.position, i.code, r.submitted_at, r.id
-                """)
+            guard try await ReportPeriodRepository.find(periodID!, forUpdate: false, on: connection) != nil else {
+                throw Problem.notFound(ReportPeriodRepository.noun)
+            }
             struct Item { let report: String; let kind: String; let parent: String?; let value: Double?; let at: Date? }
             var order: [String] = []
             var meta: [String: (name: String, aggregation: String)] = [:]
             var items: [String: [Item]] = [:]
-            for row in rows {
-                let code: String = try row.decode("code")
-                if meta[code] == nil { order.append(code); meta[code] = (try row.decode("name"), try row.decode("aggregation")) }
-                items[code, default: []].append(Item(report: try row.decode("report_id", as: UUID.self).lowercased, kind: try row.decode("kind"),
-                                                      parent: try row.decode("parent_id", as: UUID?.self)?.lowercased,
-                                                      value: try row.decode("value"), at: try row.decode("submitted_at")))
+            for row in try await ReportRepository.indicatorValues(period: periodID!, statuses: statuses, on: connection) {
+                let code = row.code
+                if meta[code] == nil { order.append(code); meta[code] = (row.name, row.aggregation) }
+                items[code, default: []].append(Item(report: row.reportID.text, kind: row.unitKind, parent: row.parentID?.text,
+                                                      value: row.value, at: row.submittedAt))
             }
             func total(_ key: String?, _ list: [Item], _ aggregation: String) -> Total {
                 let values = list.compactMap(\.value)
