@@ -1,7 +1,8 @@
 import Foundation
 import HTTPTypes
+import PQ
 
-public enum Role: String, CaseIterable, Codable, Sendable {
+public enum Role: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable {
     case admin, editor, viewer
 }
 

@@ -42,12 +42,9 @@ public enum Tokens {
                               expiresOn: CalendarDate?) async throws -> Created {
         let publicID = random(12)
         let secret = random(40)
-        let rows = try await connection.query("""
-            INSERT INTO api_tokens (public_id, secret_hash, role, unit_id, name, expires_on)
-            VALUES (\(publicID), decode(\(hex(hash(secret))), 'hex'), \(role.rawValue)::token_role, \(unitID), \(name), \(expiresOn))
-            RETURNING \(TokenView.columns)
-            """)
-        return Created(token: try TokenView(row: rows[0]), secret: "ttdn_\(publicID)_\(secret)")
+        let token = try await TokenRepository.insert(publicID: publicID, secretHash: hex(hash(secret)), role: role, unitID: unitID,
+                                                     name: name, expiresOn: expiresOn, on: connection)
+        return Created(token: token, secret: "ttdn_\(publicID)_\(secret)")
     }
 
     public enum Failure: Error { case malformed, unknown, expired, revoked }
@@ -61,26 +58,16 @@ public enum Tokens {
         let candidate = hash(secret)
         if let principal = cache.principal(publicID: publicID, secretHash: candidate) { return .success(principal) }
         try beforeLookup()
-        let rows = try await pool.query("""
-            SELECT id, encode(secret_hash, 'hex') AS secret_hash, role::text AS role, unit_id, name,
-                   (expires_on IS NOT NULL AND expires_on < ttdn_today()) AS expired,
-                   revoked_at IS NOT NULL AS revoked,
-                   (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
-            FROM api_tokens WHERE public_id = \(publicID)
-            """)
         // The secret is hashed before the lookup, so timing does not tell which ids exist.
-        guard let row = rows.first else { return .failure(.unknown) }
-        let stored = try row.decode("secret_hash", as: String.self)
-        guard constantTimeEqual(candidate, hexBytes(stored)) else { return .failure(.unknown) }
-        if try row.decode("revoked", as: Bool.self) { return .failure(.revoked) }
-        if try row.decode("expired", as: Bool.self) { return .failure(.expired) }
-        let id = try row.decode("id", as: UUID.self)
-        if try row.decode("stale", as: Bool.self) {
+        guard let stored = try await pool.withConnection({ try await TokenRepository.credential(publicID: publicID, on: $0) }),
+              constantTimeEqual(candidate, hexBytes(stored.secretHash)) else { return .failure(.unknown) }
+        if stored.revoked { return .failure(.revoked) }
+        if stored.expired { return .failure(.expired) }
+        if stored.stale {
             // last_used_at to the minute: one small write a minute per token, not one per request.
-            try await pool.query("UPDATE api_tokens SET last_used_at = now() WHERE id = \(id)")
+            try await pool.withConnection { try await TokenRepository.markUsed(stored.id, on: $0) }
         }
-        let principal = Principal(tokenID: id, publicID: publicID, role: Role(rawValue: try row.decode("role"))!,
-                                  unitID: try row.decode("unit_id"), name: try row.decode("name"))
+        let principal = Principal(tokenID: stored.id, publicID: publicID, role: stored.role, unitID: stored.unitID, name: stored.name)
         cache.remember(principal, secretHash: candidate)
         return .success(principal)
     }
@@ -96,29 +83,3 @@ public enum Tokens {
     }
 }
 
-/// A token as the API shows it: never its secret or hash.
-public struct TokenView: Encodable, Sendable {
-    public let id: String
-    public let publicId: String
-    public let role: String
-    public let unitId: String?
-    public let name: String
-    public let expiresOn: CalendarDate?
-    public let revokedAt: Date?
-    public let lastUsedAt: Date?
-    public let createdAt: Date
-
-    static let columns = PQQuery(unescaped: "id, public_id, role::text AS role, unit_id, name, expires_on, revoked_at, last_used_at, created_at")
-
-    init(row: PQRow) throws {
-        id = try row.decode("id", as: UUID.self).lowercasedString
-        publicId = try row.decode("public_id")
-        role = try row.decode("role")
-        unitId = try row.decode("unit_id", as: UUID?.self)?.lowercasedString
-        name = try row.decode("name")
-        expiresOn = try row.decode("expires_on")
-        revokedAt = try row.decode("revoked_at")
-        lastUsedAt = try row.decode("last_used_at")
-        createdAt = try row.decode("created_at")
-    }
-}

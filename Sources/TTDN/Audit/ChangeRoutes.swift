@@ -19,16 +19,6 @@ struct ChangeRoutes {
         routes.add(.get, "/v1/changes", list)
     }
 
-    struct Change: Encodable, Sendable {
-        let sequence: Int
-        let resourceType: String
-        let resourceId: String
-        let action: String
-        let occurredAt: Date
-        let deleted: Bool
-        let resource: RawJSON?
-    }
-
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.caller
         let visible = caller.isAdmin ? Self.publicTypes + Self.adminTypes : Self.publicTypes
@@ -51,29 +41,10 @@ struct ChangeRoutes {
             }
         }
         try query.finish()
-        let (numbered, rows) = try await pool.withConnection { connection in
-            // Number what has committed since the last reader, then read past the cursor.
-            let numbered = try await connection.query("SELECT ttdn_number_changes() AS last")[0].decode("last", as: Int.self)
-            return (numbered, try await connection.query("""
-                SELECT l.sequence, a.resource_type, a.resource_id, a.action, a.occurred_at, a.after::text AS after
-                FROM change_log l JOIN audit_events a ON a.id = l.audit_event_id
-                WHERE l.sequence > \(after) AND l.resource_type = ANY(\(types))
-                ORDER BY l.sequence
-                LIMIT \(limit)
-                """))
-        }
-        var changes: [Change] = []
-        var last = after
-        for row in rows {
-            let action: String = try row.decode("action")
-            let resource = try row.decode("after", as: String?.self).map(RawJSON.init)
-            last = try row.decode("sequence")
-            changes.append(Change(sequence: last, resourceType: try row.decode("resource_type"),
-                                  resourceId: try row.decode("resource_id"), action: action,
-                                  occurredAt: try row.decode("occurred_at"), deleted: action == "delete", resource: resource))
-        }
+        let (numbered, changes) = try await pool.withConnection { try await AuditRepository.changes(after: after, types: types, limit: limit, on: $0) }
+        var last = changes.last?.sequence ?? after
         // A short page has seen every numbered change of other types too: skip past them.
-        if rows.count < limit { last = max(last, numbered) }
+        if changes.count < limit { last = max(last, numbered) }
         // The cursor always comes back, even on an empty page: poll again with it.
         return try Pagination.response(request: request, items: changes, nextCursor: Cursor.encode([String(last)]),
                                        cursorParameter: "after")
