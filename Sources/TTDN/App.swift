@@ -44,12 +44,13 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     router.add(middleware: ProblemMiddleware(routes: dependencies.routes))
 
     let authenticator = Authenticator(pool: dependencies.pool, cache: dependencies.tokenCache, limiter: dependencies.rateLimiter)
-    let routes = Routes(router: router, table: dependencies.routes, authenticator: authenticator)
+    let routes = Routes(router: router, authenticator: authenticator, changes: ChangeFeedTypes())
     OpsRoutes(pool: dependencies.pool, metrics: dependencies.metrics).register(routes)
     UnitRoutes(pool: dependencies.pool).register(routes)
     PlanRoutes(pool: dependencies.pool).register(routes)
     PlanTaskRoutes(pool: dependencies.pool).register(routes)
     EventRoutes(pool: dependencies.pool).register(routes)
+    for type in ["events", "training_sessions", "training_participants", "media_entries"] { routes.changes.publish(type, to: .everyone) } // TEMP until their folders follow the recipe
     TrainingRoutes(pool: dependencies.pool).register(routes)
     MediaRoutes(pool: dependencies.pool).register(routes)
     ReportPeriodRoutes(pool: dependencies.pool).register(routes)
@@ -57,7 +58,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     ReportRoutes(pool: dependencies.pool).register(routes)
     TokenRoutes(pool: dependencies.pool, cache: dependencies.tokenCache).register(routes)
     AuditRoutes(pool: dependencies.pool).register(routes)
-    ChangeRoutes(pool: dependencies.pool).register(routes)
+    ChangeRoutes(pool: dependencies.pool, types: routes.changes).register(routes)
+    dependencies.routes.load(router)
     return router
 }
 

@@ -3,8 +3,8 @@ import NIOCore
 import PQ
 
 /// Who may call a route. Every route needs a caller unless its registration says `.public`:
-/// the decision belongs to the route that matched, never to the text of the path, so no
-/// spelling of a path (`//v1/units`, `/v1/units/`) can reach a handler without a token.
+/// the decision belongs to the route that matched (its router group), never to the text of the
+/// path, so no spelling of a path (`//v1/units`, `/v1/units/`) can reach a handler without a token.
 public enum RouteAccess: Sendable {
     /// `/healthz`, `/readyz`, `/metrics`: no data of the plan.
     case `public`
@@ -60,5 +60,18 @@ struct Authenticator: Sendable {
         case .failure(.revoked): throw Problem.unauthorized("the bearer token has been revoked")
         case .success(let principal): return principal
         }
+    }
+}
+
+/// The `/v1` group's middleware: runs for every route matched in the group.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let authenticator: Authenticator
+
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        try await authenticator.authenticate(request, context: &context)
+        return try await next(request, context)
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import PQ
 
 /// A token as the API shows it: never its secret or hash.
-public struct TokenView: Encodable, Sendable {
+public struct TokenView: Encodable, Sendable, Audited {
     public let id: UUID
     public let publicId: String
     public let role: Role

@@ -8,6 +8,7 @@ struct TokenRoutes {
     let cache: TokenCache
 
     func register(_ routes: Routes) {
+        routes.publishChanges(of: TokenView.self, to: .admins)
         routes.add(.get, "/v1/tokens", list)
         routes.add(.post, "/v1/tokens", create)
         routes.add(.get, "/v1/tokens/{id}", get)

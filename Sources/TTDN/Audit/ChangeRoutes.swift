@@ -10,10 +10,8 @@ import PQ
 /// delays nothing but its own changes.
 struct ChangeRoutes {
     let pool: PQPool
-
-    /// Resource types in the feed, and who may see them.
-    static let publicTypes = ["units", "plans", "plan_tasks", "plan_task_assignments", "events", "training_sessions", "training_participants", "media_entries", "report_periods", "report_indicators"]
-    static let adminTypes = ["api_tokens", "reports"]
+    /// Resource types in the feed, as the resources registered them with their routes.
+    let types: ChangeFeedTypes
 
     func register(_ routes: Routes) {
         routes.add(.get, "/v1/changes", list)
@@ -21,7 +19,7 @@ struct ChangeRoutes {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.caller
-        let visible = caller.isAdmin ? Self.publicTypes + Self.adminTypes : Self.publicTypes
+        let visible = self.types.visible(toAdmin: caller.isAdmin)
         var query = QueryReader(request)
         var types = visible
         if let requested = query.string("types", maxLength: 500) {

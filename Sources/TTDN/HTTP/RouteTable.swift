@@ -14,8 +14,10 @@ public final class RouteTable: @unchecked Sendable {
 
     public init() {}
 
-    func record(_ method: HTTPRequest.Method, _ template: String) {
-        routes.append(Route(method: method, template: template))
+    /// The routes of a built router, as Hummingbird lists them.
+    func load(_ router: Router<AppRequestContext>) {
+        routes = router.routes.map { Route(method: $0.method, template: $0.path.description) }
+            .sorted { ($0.template, $0.method.rawValue) < ($1.template, $1.method.rawValue) }
     }
 
     /// Methods registered for templates that match `path`.
@@ -38,29 +40,35 @@ public final class RouteTable: @unchecked Sendable {
     }
 }
 
-/// Registers routes on the router and in the table at once, so the two cannot drift. A route
-/// needs an authenticated caller unless it is registered as `.public` (fail closed).
+/// Where resources register their routes. A route needs an authenticated caller unless it is
+/// registered as `.public`: every other route lives in the `/v1` group, behind the
+/// authentication middleware, whatever spelling of its path matched (fail closed).
 public struct Routes {
     let router: Router<AppRequestContext>
-    let table: RouteTable
-    let authenticator: Authenticator
+    let api: RouterGroup<AppRequestContext>
+    let changes: ChangeFeedTypes
+
+    init(router: Router<AppRequestContext>, authenticator: Authenticator, changes: ChangeFeedTypes) {
+        self.router = router
+        self.api = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))
+        self.changes = changes
+    }
 
     public func add(_ method: HTTPRequest.Method, _ template: String, access: RouteAccess = .caller,
                     _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) {
-        table.record(method, template)
         switch access {
         case .public:
-            router.on(RouterPath(template), method: method) { request, context in
-                try await handler(request, context)
-            }
+            precondition(!template.hasPrefix("/v1"), "\(template): routes under /v1 need a caller")
+            router.on(RouterPath(template), method: method) { request, context in try await handler(request, context) }
         case .caller:
-            let authenticator = self.authenticator
-            router.on(RouterPath(template), method: method) { request, context in
-                var context = context
-                try await authenticator.authenticate(request, context: &context)
-                return try await handler(request, context)
-            }
+            precondition(template.hasPrefix("/v1/"), "\(template): a route that needs a caller lives under /v1")
+            api.on(RouterPath(String(template.dropFirst(4))), method: method) { request, context in try await handler(request, context) }
         }
+    }
+
+    /// Puts the resource's audited writes in the change feed, for everyone or for admins only.
+    func publishChanges<R: Audited>(of resource: R.Type, to visibility: ChangeVisibility = .everyone) {
+        changes.publish(R.auditType, to: visibility)
     }
 }
 

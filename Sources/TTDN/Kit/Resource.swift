@@ -15,7 +15,7 @@ extension String: ResourceIdentifier {
 }
 
 /// A resource as the API answers it and as the audit log records it.
-protocol StoredResource: Encodable, Sendable {
+protocol StoredResource: Encodable, Sendable, Audited {
     associatedtype ID: ResourceIdentifier
     /// The name of its table, which is its `resource_type` in the audit log and the change feed.
     static var auditType: String { get }

@@ -8,6 +8,7 @@ struct AssignmentRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
+        routes.publishChanges(of: Assignment.self)
         routes.add(.get, "/v1/plan-tasks/{id}/assignments", list)
         routes.add(.post, "/v1/plan-tasks/{id}/assignments", create)
         routes.add(.get, "/v1/plan-tasks/{id}/assignments/{assignment_id}", get)

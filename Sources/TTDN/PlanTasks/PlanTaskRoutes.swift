@@ -8,6 +8,7 @@ struct PlanTaskRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
+        routes.publishChanges(of: PlanTask.self)
         routes.add(.get, "/v1/plan-tasks", list)
         routes.add(.post, "/v1/plan-tasks", create)
         routes.add(.get, "/v1/plan-tasks/{id}", get)

@@ -7,6 +7,7 @@ struct PlanRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
+        routes.publishChanges(of: Plan.self)
         routes.add(.get, "/v1/plans", list)
         routes.add(.post, "/v1/plans", create)
         routes.add(.get, "/v1/plans/{id}", get)

@@ -2,7 +2,7 @@ import Foundation
 import PQ
 
 /// An indicator of the catalogue reports are filled against.
-public struct ReportIndicator: Codable, Sendable {
+public struct ReportIndicator: Codable, Sendable, Audited {
     public var code: String
     public var name: String
     public var unitOfMeasure: String?

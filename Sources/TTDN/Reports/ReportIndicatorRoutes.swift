@@ -7,6 +7,7 @@ struct ReportIndicatorRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
+        routes.publishChanges(of: ReportIndicator.self)
         routes.add(.get, "/v1/report-indicators", list)
         routes.add(.post, "/v1/report-indicators", create)
     }

@@ -7,6 +7,7 @@ struct ReportPeriodRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
+        routes.publishChanges(of: ReportPeriod.self)
         routes.add(.get, "/v1/report-periods", list)
         routes.add(.post, "/v1/report-periods", create)
         routes.add(.post, "/v1/report-periods/generate", generate)

@@ -9,6 +9,7 @@ struct ReportRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
+        routes.publishChanges(of: Report.self, to: .admins)
         routes.add(.get, "/v1/reports", list)
         routes.add(.post, "/v1/reports", create)
         routes.add(.get, "/v1/reports/{id}", get)

@@ -7,6 +7,7 @@ struct UnitRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
+        routes.publishChanges(of: Unit.self)
         routes.add(.get, "/v1/units", list)
         routes.add(.post, "/v1/units", create)
         routes.add(.post, "/v1/units/import", importUnits)

@@ -1,0 +1,30 @@
+import Synchronization
+
+/// Who may follow a resource's changes in `/v1/changes`.
+public enum ChangeVisibility: Sendable {
+    case everyone
+    case admins
+}
+
+/// A resource whose writes are recorded in the audit log under `auditType` (its table).
+protocol Audited {
+    static var auditType: String { get }
+}
+
+/// The resource types of the change feed, filled by the resources as they register their routes
+/// (`routes.publishChanges(of: Unit.self)`): a resource appears in the feed by the same
+/// declaration that makes it reachable, never by a list kept elsewhere.
+final class ChangeFeedTypes: Sendable {
+    private let types = Mutex<[(name: String, visibility: ChangeVisibility)]>([])
+
+    func publish(_ name: String, to visibility: ChangeVisibility) {
+        types.withLock { types in
+            if !types.contains(where: { $0.name == name }) { types.append((name, visibility)) }
+        }
+    }
+
+    /// The types `caller` may follow, in the order they were registered.
+    func visible(toAdmin isAdmin: Bool) -> [String] {
+        types.withLock { types in types.filter { isAdmin || $0.visibility == .everyone }.map(\.name) }
+    }
+}
