@@ -86,6 +86,24 @@ struct JSONWriterTests {
         #expect(text.hasSuffix(#""empty":[]}"#))
     }
 
+    @Test func keysAreConvertedAsFoundationConvertsThem() throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        for key in ["unitID", "p90Seconds", "URLValue", "onTime", "a", "ABC", "myHTTPServer2Port", "already_snake", "x1Y2", "responseURL", "émigréCase"] {
+            struct One: Encodable {
+                let key: String
+                struct K: CodingKey { var stringValue: String; var intValue: Int? { nil }; init(stringValue: String) { self.stringValue = stringValue }; init?(intValue: Int) { nil } }
+                func encode(to encoder: any Encoder) throws {
+                    var c = encoder.container(keyedBy: K.self)
+                    try c.encode(1, forKey: K(stringValue: key))
+                }
+            }
+            let theirs = String(decoding: try encoder.encode(One(key: key)), as: UTF8.self)
+            let ours = String(decoding: try JSONOutput.data(One(key: key)), as: UTF8.self)
+            #expect(ours == theirs, "\(key)")
+        }
+    }
+
     @Test func nonFiniteNumbersAreRefused() {
         #expect(throws: EncodingError.self) { try JSONOutput.data([Double.nan]) }
         #expect(throws: EncodingError.self) { try JSONOutput.data(["x": Double.infinity]) }

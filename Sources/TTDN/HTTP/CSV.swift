@@ -56,7 +56,7 @@ extension CSVOutput {
     /// A row per item: the item's JSON fields in alphabetical order; arrays joined with spaces,
     /// objects as JSON text, null as an empty cell.
     static func flatten<Item: Encodable>(_ item: Item) throws -> [(String, String?)] {
-        guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: JSONOutput.data(item)) else { return [] }
+        guard case .object(let object) = try JSONParser.parse(try JSONWriter.encode(item)) else { return [] }
         return object.keys.sorted().map { key in (key, cell(object[key]!)) }
     }
 

@@ -15,6 +15,8 @@ public struct AppRequestContext: RequestContext {
         remoteAddress = source.channel.remoteAddress
     }
 
+    public var responseEncoder: JSONWriterResponseEncoder { JSONWriterResponseEncoder() }
+
     /// Bodies are read with an explicit limit by `JSONBody`; this is the router's own bound.
     public var maxUploadSize: Int { JSONBody.maxBytes }
 

@@ -11,6 +11,10 @@ public struct StoredResponse: Sendable {
     public var headers: [String: String]
     public var body: Data
 
+    /// What a later retry with the same key is answered with, when it must differ from the
+    /// first answer (a new token's secret is shown once and never kept).
+    public var replayBody: Data?
+
     public static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok,
                                           headers: [String: String] = [:]) throws -> StoredResponse {
         var headers = headers
@@ -18,16 +22,12 @@ public struct StoredResponse: Sendable {
         return StoredResponse(status: status, headers: headers, body: try JSONOutput.data(value))
     }
 
-    /// The response as it may be stored: a top-level `secret` (a new token's) is blanked,
-    /// because secrets are shown once and never kept.
-    var withoutSecrets: StoredResponse {
-        guard var object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any], object["secret"] != nil,
-              let data = try? JSONSerialization.data(withJSONObject: object.merging(["secret": NSNull()]) { $1 }, options: [.sortedKeys])
-        else { return self }
-        object["secret"] = NSNull()
-        var copy = self
-        copy.body = data
-        return copy
+    /// `value` now, `replay` to a retry.
+    public static func json<T: Encodable, R: Encodable>(_ value: T, replayedAs replay: R, status: HTTPResponse.Status = .ok,
+                                                        headers: [String: String] = [:]) throws -> StoredResponse {
+        var stored = try json(value, status: status, headers: headers)
+        stored.replayBody = try JSONOutput.data(replay)
+        return stored
     }
 
     public var response: Response {
@@ -117,11 +117,12 @@ public enum Idempotency {
                 problem.headers[.retryAfter] = "1"
                 throw problem
             }
-            let headersJSON = try row.decode("headers", as: String.self)
-            var stored = StoredResponse(
-                status: HTTPResponse.Status(code: try row.decode("status", as: Int.self)),
-                headers: (try? JSONDecoder().decode([String: String].self, from: Data(headersJSON.utf8))) ?? [:],
-                body: Data(try row.decode("body", as: String.self).utf8))
+            var headers: [String: String] = [:]
+            if case .object(let members)? = try? JSONParser.parse(Array(try row.decode("headers", as: String.self).utf8)) {
+                for case (let name, .string(let value)) in members { headers[name] = value }
+            }
+            var stored = StoredResponse(status: HTTPResponse.Status(code: try row.decode("status", as: Int.self)), headers: headers,
+                                        body: Data(try row.decode("body", as: String.self).utf8))
             stored.headers["Idempotent-Replayed"] = "true"
             return stored.response
         }
@@ -129,12 +130,11 @@ public enum Idempotency {
         do {
             return try await context.write(pool) { write in
                 let stored = try await handler(write)
-                let kept = stored.withoutSecrets
-                let headers = String(decoding: try JSONEncoder().encode(kept.headers), as: UTF8.self)
+                let headers = String(decoding: try JSONOutput.data(stored.headers), as: UTF8.self)
                 _ = try await write.query("""
                     UPDATE idempotency_keys
                     SET state = 'completed', status = \(Int(stored.status.code)), headers = \(headers)::jsonb,
-                        body = \(String(decoding: kept.body, as: UTF8.self))
+                        body = \(String(decoding: stored.replayBody ?? stored.body, as: UTF8.self))
                     WHERE scope = \(scope) AND key = \(key)
                     """)
                 return stored

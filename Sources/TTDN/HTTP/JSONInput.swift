@@ -33,8 +33,9 @@ public enum JSONValue: Decodable, Sendable, Equatable {
         case .int(let i): return String(i)
         case .number(let text): return text
         case .string(let s):
-            let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])) ?? Data()
-            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+            let output = JSONWriter.Output()
+            output.string(s)
+            return String(decoding: output.bytes, as: UTF8.self)
         case .array(let items): return "[" + items.map(\.canonical).joined(separator: ",") + "]"
         case .object(let object):
             return "{" + object.keys.sorted().map { JSONValue.string($0).canonical + ":" + object[$0]!.canonical }.joined(separator: ",") + "}"

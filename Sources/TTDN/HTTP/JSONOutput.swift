@@ -17,6 +17,15 @@ public enum JSONOutput {
     }
 }
 
+/// The request context's response encoder: a handler that returns an Encodable value is
+/// answered by JSONWriter too, the one JSON writer of the server.
+public struct JSONWriterResponseEncoder: ResponseEncoder {
+    public init() {}
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        try JSONOutput.response(value)
+    }
+}
+
 /// `{"items": [...], "next_cursor": ...}`
 public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     public let items: [Item]
@@ -58,11 +67,6 @@ extension KeyedEncodingContainer {
 enum SnakeCaseKeys {
     /// `"snake_case"` with its quotes, as JSON bytes.
     private static let known = Mutex<[String: [UInt8]]>([:])
-    private static let converter: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return encoder
-    }()
 
     static func quoted(_ name: String) -> [UInt8] {
         if let bytes = known.withLock({ $0[name] }) { return bytes }
@@ -72,20 +76,33 @@ enum SnakeCaseKeys {
         return output.bytes
     }
 
-    /// The conversion Foundation makes, taken from Foundation itself so that keys stay as they were.
-    static func convert(_ name: String) -> String {
-        struct One: Encodable {
-            let name: String
-            func encode(to encoder: any Encoder) throws {
-                // Foundation knows nothing of JSONWriter.VerbatimKey: it converts this key as any other.
-                var container = encoder.container(keyedBy: VerbatimKey.self)
-                try container.encodeNil(forKey: VerbatimKey(name))
+    /// Foundation's conversion (`JSONEncoder.KeyEncodingStrategy.convertToSnakeCase`), step for
+    /// step: a word ends before an upper-case letter, and a run of capitals is one word
+    /// (`unitID` → `unit_id`, `p90Seconds` → `p90_seconds`). A test holds it to Foundation's output.
+    static func convert(_ key: String) -> String {
+        guard !key.isEmpty else { return key }
+        var words: [Range<String.Index>] = []
+        var wordStart = key.startIndex
+        var searchRange = key.index(after: wordStart)..<key.endIndex
+        while let upper = key.rangeOfCharacter(from: .uppercaseLetters, options: [], range: searchRange) {
+            words.append(wordStart..<upper.lowerBound)
+            searchRange = upper.lowerBound..<searchRange.upperBound
+            guard let lower = key.rangeOfCharacter(from: .lowercaseLetters, options: [], range: searchRange) else {
+                wordStart = searchRange.lowerBound
+                break
             }
+            let afterCapital = key.index(after: upper.lowerBound)
+            if lower.lowerBound == afterCapital {
+                wordStart = upper.lowerBound
+            } else {
+                let beforeLower = key.index(before: lower.lowerBound)
+                words.append(upper.lowerBound..<beforeLower)
+                wordStart = beforeLower
+            }
+            searchRange = lower.upperBound..<searchRange.upperBound
         }
-        guard let data = try? converter.encode(One(name: name)),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let converted = object.keys.first else { return name }
-        return converted
+        words.append(wordStart..<searchRange.upperBound)
+        return words.map { key[$0].lowercased() }.joined(separator: "_")
     }
 }
 

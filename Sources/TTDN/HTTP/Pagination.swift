@@ -30,7 +30,7 @@ public enum Cursor {
     }
 
     public static func encode(_ values: [String]) -> String {
-        let payload = (try? JSONSerialization.data(withJSONObject: values)) ?? Data()
+        let payload = Data((try? JSONWriter.encode(values)) ?? [])
         return base64url(payload) + "." + base64url(Data(HMAC<SHA256>.authenticationCode(for: payload, using: key)))
     }
 
@@ -38,8 +38,9 @@ public enum Cursor {
         let pieces = text.split(separator: ".", omittingEmptySubsequences: false)
         guard pieces.count == 2, let payload = fromBase64url(String(pieces[0])), let mac = fromBase64url(String(pieces[1])),
               HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key),
-              let values = try? JSONSerialization.jsonObject(with: payload) as? [String] else { return nil }
-        return values
+              case .array(let items)? = try? JSONParser.parse(Array(payload)) else { return nil }
+        let values = items.compactMap { item -> String? in if case .string(let text) = item { text } else { nil } }
+        return values.count == items.count ? values : nil
     }
 
     static func base64url(_ data: Data) -> String {

@@ -79,13 +79,16 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     }
 
     public func response(instance: String? = nil) -> Response {
-        var object: [String: Any] = [
-            "type": typeURI, "title": title, "status": Int(status.code), "detail": detail,
+        // Members in alphabetical order (JSONWriter writes a dictionary's keys sorted).
+        var object: [String: JSONValueOutput] = [
+            "type": .string(typeURI), "title": .string(title), "status": .int(Int64(status.code)), "detail": .string(detail),
         ]
-        if let instance { object["instance"] = instance }
-        if !errors.isEmpty { object["errors"] = errors.map { ["field": $0.field, "message": $0.message] } }
-        for (key, value) in extensions { object[key] = value }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        if let instance { object["instance"] = .string(instance) }
+        if !errors.isEmpty {
+            object["errors"] = .array(errors.map { .object(["field": .string($0.field), "message": .string($0.message)]) })
+        }
+        for (key, value) in extensions { object[key] = .string(value) }
+        let data = (try? JSONWriter.encode(object)) ?? []
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
