@@ -43,7 +43,10 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     router.add(middleware: CanonicalPathMiddleware())
     router.add(middleware: ProblemMiddleware(routes: dependencies.routes))
 
-    let authenticator = Authenticator(pool: dependencies.pool, cache: dependencies.tokenCache, limiter: dependencies.rateLimiter)
+    let pool = dependencies.pool, cache = dependencies.tokenCache
+    let authenticator = Authenticator(pool: pool, verify: { token, beforeLookup in
+        try await Tokens.authenticate(token, pool: pool, cache: cache, beforeLookup: beforeLookup)
+    }, limiter: dependencies.rateLimiter)
     let routes = Routes(router: router, authenticator: authenticator, changes: ChangeFeedTypes())
     OpsRoutes(pool: dependencies.pool, metrics: dependencies.metrics).register(routes)
     UnitRoutes(pool: dependencies.pool).register(routes)

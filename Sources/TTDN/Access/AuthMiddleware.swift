@@ -13,12 +13,15 @@ public enum RouteAccess: Sendable {
 }
 
 /// Authenticates the caller of a `.caller` route. Missing, malformed, unknown, expired or
-/// revoked: 401 with WWW-Authenticate. Looked up in PostgreSQL, or in the `TokenCache` of tokens
-/// verified in the last second. Failed authentications are also counted per client address, so
+/// revoked: 401 with WWW-Authenticate. `verify` looks the token up (or finds it in the cache of
+/// tokens verified a moment ago). Failed authentications are also counted per client address, so
 /// a client guessing tokens is refused (429) before it costs another lookup.
 struct Authenticator: Sendable {
+    /// The caller a well-formed token names, or why none; `beforeLookup` runs before the token
+    /// costs a database lookup (the tokens resource provides it).
+    typealias Verify = @Sendable (_ token: String, _ beforeLookup: () throws -> Void) async throws -> Result<Principal, AuthenticationFailure>
     let pool: PQPool
-    let cache: TokenCache
+    let verify: Verify
     let limiter: RateLimiter?
 
     func authenticate(_ request: Request, context: inout AppRequestContext) async throws {
@@ -52,8 +55,7 @@ struct Authenticator: Sendable {
         guard pieces.count == 2, pieces[0].lowercased() == "bearer" else {
             throw Problem.unauthorized("the Authorization header must be: Bearer <token>")
         }
-        switch try await Tokens.authenticate(String(pieces[1]).trimmingCharacters(in: .whitespaces), pool: pool, cache: cache,
-                                           beforeLookup: beforeLookup) {
+        switch try await verify(String(pieces[1]).trimmingCharacters(in: .whitespaces), beforeLookup) {
         case .failure(.malformed): throw Problem.unauthorized("the bearer token is malformed")
         case .failure(.unknown): throw Problem.unauthorized("the bearer token is not valid")
         case .failure(.expired): throw Problem.unauthorized("the bearer token has expired")

@@ -19,7 +19,7 @@ struct RequestLogMiddleware: RouterMiddleware {
     /// The public part of the bearer token (never the secret), for the access log.
     static func publicID(_ request: Request) -> String? {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
-        return Tokens.parse(String(header.dropFirst(7)))?.publicID
+        return BearerToken.parse(String(header.dropFirst(7)))?.publicID
     }
 
     func handle(_ request: Request, context: Context,
