@@ -49,27 +49,36 @@ struct ColumnListTests {
         return records
     }
 
-    @Test(arguments: [
-        ("/v1/units?as_of=2023-06-01&q=phong%20le%20chan", Unit.csvHeader),
-        ("/v1/plan-tasks?limit=5", PlanTask.csvHeader),
-        ("/v1/audit-events?resource_type=units&limit=5", AuditEvent.csvHeader),
-    ])
-    func csvColumnsAreTheJSONFields(path: String, header: [String]) async throws {
+    /// Data of this test's own, so the JSON page and the CSV stream list the same rows.
+    static func ownData(_ server: TestServer) async throws -> (unit: String, plan: String, word: String) {
+        let word = "cot\(UUID().uuidString.prefix(8).lowercased())"
+        let unit = try await server.createUnit(["name": "Trường Cột \(word)", "valid_from": "2023-01-01", "district": "Kiến An",
+                                                "officer": ["name": "Nguyễn Văn A", "phone": "0225 3842 000"]])
+        let plan = try await server.post("/v1/plans", ["year": 2031, "title": "Kế hoạch \(word)", "issuing_unit_id": unit["id"]!])
+        let planID = plan.json["id"] as! String
+        _ = try await server.post("/v1/plan-tasks", ["plan_id": planID, "code": "I.1", "title": "Nhiệm vụ, có dấu phẩy \"và ngoặc\"",
+                                                      "category": "core_task", "year": 2031, "quarter": 2, "lead_unit_ids": [unit["id"]!]])
+        return (unit["id"] as! String, planID, word)
+    }
+
+    @Test func csvColumnsAreTheJSONFields() async throws {
         let server = try await TestServer.get()
-        _ = try await server.createUnit(["name": "Phòng GD&ĐT Lê Chân thử \(uniqueCode())", "valid_from": "2023-01-01"])
-        let json = try await server.get(path)
-        let csv = try await server.get(path, headers: ["Accept": "text/csv"])
-        let lines = Self.rows(csv.text)
-        #expect(lines.first == header)
-        guard case .object(let page) = try JSONParser.parse(Array(json.body)), case .array(let items)? = page["items"],
-              case .object(let item)? = items.first else { Issue.record("no items at \(path)"); return }
-        let flat = Self.flatten(item)
-        // The CSV streams the whole filtered list in the same order: its first row is the first item.
-        let row = try #require(lines.dropFirst().first)
-        for (index, name) in header.enumerated() {
-            #expect(flat.keys.contains(name), "\(name) is not a JSON field")
-            let expected = Self.cell(flat[name])
-            #expect(row[index] == expected, "\(path): \(name)")
+        let own = try await Self.ownData(server)
+        for (path, header) in [("/v1/units?q=\(own.word)", Unit.csvHeader), ("/v1/plan-tasks?plan_id=\(own.plan)", PlanTask.csvHeader),
+                               ("/v1/audit-events?resource_type=units&resource_id=\(own.unit)", AuditEvent.csvHeader)] {
+            let json = try await server.get(path)
+            let csv = try await server.get(path, headers: ["Accept": "text/csv"])
+            let lines = Self.rows(csv.text)
+            #expect(lines.first == header, "\(path)")
+            guard case .object(let page) = try JSONParser.parse(Array(json.body)), case .array(let items)? = page["items"],
+                  case .object(let item)? = items.first, items.count == 1 else { Issue.record("not one item at \(path): \(json.text)"); continue }
+            let flat = Self.flatten(item)
+            let row = try #require(lines.dropFirst().first)
+            #expect(lines.count == 2, "\(path)")
+            for (index, name) in header.enumerated() {
+                #expect(flat.keys.contains(name), "\(path): \(name) is not a JSON field")
+                #expect(row[index] == Self.cell(flat[name]), "\(path): \(name)")
+            }
         }
     }
 }
