@@ -34,10 +34,24 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The kit every resource stands on: HTTP conventions, persistence (the audited
+        // transaction, idempotency, change feed), access. It never names a resource.
+        .target(
+            name: "TTDNKit",
+            dependencies: [
+                "PQ",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
+            ]
+        ),
+        // The resources (one folder each) and the composition root, App.swift.
         .target(
             name: "TTDN",
             dependencies: [
                 "PQ",
+                "TTDNKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -52,6 +66,7 @@ let package = Package(
             name: "ttdn",
             dependencies: [
                 "TTDN",
+                "TTDNKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -59,7 +74,7 @@ let package = Package(
         // Real PostgreSQL for tests: the database the test command started, or a private cluster.
         .target(name: "TestSupport", dependencies: ["PQ"], path: "Tests/Support"),
         .testTarget(name: "PQTests", dependencies: ["PQ", "TestSupport"]),
-        .testTarget(name: "TTDNTests", dependencies: ["TTDN", "PQ", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "TTDNTests", dependencies: ["TTDN", "TTDNKit", "PQ", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Metrics
 import PQ
+import TTDNKit
 import Prometheus
 import ServiceLifecycle
 import Synchronization

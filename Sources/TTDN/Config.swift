@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TTDNKit
 
 /// Everything ttdn reads from its environment, in one place. Flags of `ttdn serve` override it.
 public struct AppConfig: Sendable {

@@ -1,5 +1,6 @@
 import Logging
 import PQ
+import TTDNKit
 import ServiceLifecycle
 
 /// The connection pool as a service of the application's service group: the HTTP server stops

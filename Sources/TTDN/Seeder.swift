@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PQ
+import TTDNKit
 
 /// `ttdn seed`: runs `sql/seed/*.sql` in name order, in one transaction. Every file is written
 /// to be idempotent (ON CONFLICT on stable codes), so seeding twice changes nothing.

@@ -4,6 +4,7 @@ import Logging
 import PQ
 import ServiceLifecycle
 import TTDN
+import TTDNKit
 
 @main
 struct TTDNCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import Foundation
+import TTDNKit
 import Testing
 @testable import TTDN
 

@@ -1,4 +1,5 @@
 import Foundation
+import TTDNKit
 import Synchronization
 import PQ
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import TTDNKit
 import Testing
 import TestSupport
 import TTDN

@@ -1,4 +1,5 @@
 import Foundation
+import TTDNKit
 import PQ
 import Testing
 @testable import TTDN
@@ -51,7 +52,7 @@ struct JSONWriterTests {
         shared: Shared(firstPart: 1, rest: Inner(unitID: UUID(uuidString: "6C7C54AE-C29D-4C08-B038-026F93A42901")!, p90Seconds: 36000, note: nil)),
         nested: [Nested(label: "responded"), Nested(label: "monitoring")],
         website: URL(string: "https://haiphong.edu.vn/tin-tuc?id=1&a=b")!,
-        raw: RawJSON(text: #"{"resource_id": "x", "after": {"n": [1, 2.5, null, "ư"]}}"#),
+        raw: RawJSON(#"{"resource_id": "x", "after": {"n": [1, 2.5, null, "ư"]}}"#),
         empty: [])
 
     static func reference<T: Encodable>(_ value: T) throws -> Data {

@@ -1,4 +1,5 @@
 import Foundation
+import TTDNKit
 import PQ
 import Testing
 import TestSupport

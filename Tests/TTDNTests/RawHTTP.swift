@@ -1,4 +1,5 @@
 import Foundation
+import TTDNKit
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TTDNKit
 import PQ
 import TestSupport
 import Testing

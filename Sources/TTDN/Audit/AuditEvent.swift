@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// An audit row as the API shows it.
 struct AuditEvent: Encodable, Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// Filters of `GET /v1/audit-events`; dates are Hai Phong days, both inclusive.
 struct AuditFilter: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `GET /v1/audit-events`, admin only, oldest first.
 struct AuditRoutes {

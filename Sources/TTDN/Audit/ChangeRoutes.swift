@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `GET /v1/changes`: the change feed, read from the audit log in commit order.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 public enum EventKind: String, CaseIterable, Codable, Sendable { case commemoration, campaign, festival, conference }
 public enum Recurrence: String, CaseIterable, Codable, Sendable { case yearly, once }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PQ
+import TTDNKit
 
 /// `/v1/events`: the calendar, `/v1/events/occurrences` its dated occurrences with anniversary
 /// numbers, `/v1/events.ics` the same as an iCalendar feed. Admins write; every token reads.

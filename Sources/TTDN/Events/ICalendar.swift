@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// RFC 5545 text: CRLF lines folded at 75 octets, escaped TEXT values, all-day VEVENTs.
 enum ICalendar {

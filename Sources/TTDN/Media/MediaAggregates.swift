@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `GET /v1/aggregates/media?group_by=month[,sentiment]&from=&to=`: counts of media items
 /// (published from `from`, inclusive, to `to`, exclusive; Hai Phong days), grouped by one or two

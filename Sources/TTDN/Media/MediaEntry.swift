@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 public enum MediaOrigin: String, CaseIterable, Codable, Sendable { case domestic, foreign }
 public enum Sentiment: String, CaseIterable, Codable, Sendable { case positive, neutral, negative }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PQ
+import TTDNKit
 
 struct MediaFilter: Sendable {
     var origin: MediaOrigin?

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PQ
+import TTDNKit
 import Prometheus
 
 /// `/healthz` (the process answers), `/readyz` (the database answers), `/metrics` (Prometheus).

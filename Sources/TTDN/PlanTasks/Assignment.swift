@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// How one unit carries out one task.
 public struct Assignment: Codable, Sendable, StoredResource {
@@ -18,10 +19,10 @@ public struct Assignment: Codable, Sendable, StoredResource {
     public var updatedAt: Date
     public var version: Int
 
-    static let auditType = "plan_task_assignments"
-    static let collectionPath = "/v1/plan-tasks"
+    package static let auditType = "plan_task_assignments"
+    package static let collectionPath = "/v1/plan-tasks"
     public var etag: String { Conditional.etag(version: version) }
-    var location: String { "/v1/plan-tasks/\(taskId.text)/assignments/\(id.text)" }
+    package var location: String { "/v1/plan-tasks/\(taskId.text)/assignments/\(id.text)" }
 
     static func columns(asOf: CalendarDate?) -> PQQuery {
         """

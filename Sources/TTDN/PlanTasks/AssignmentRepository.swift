@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// All the SQL of assignments (a unit's share of a task).
 enum AssignmentRepository: DeletableRepository {

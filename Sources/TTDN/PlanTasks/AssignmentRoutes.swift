@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `/v1/plan-tasks/{id}/assignments`: admins assign units; a unit's editor reports its own
 /// assignment's progress; everyone reads.
@@ -55,7 +56,7 @@ struct AssignmentRoutes {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let task = try pathID(context, what: PlanTaskRepository.noun)
         try context.caller.requireAdmin("assign tasks")
-        let body = try await RequestBody.json(request)
+        let body = try await JSONRequestBody.json(request)
         var reader = try body.reader()
         let new = NewAssignment(reading: &reader)
         try reader.finish()
@@ -72,7 +73,7 @@ struct AssignmentRoutes {
         let id = try pathID(context, "assignment_id", what: AssignmentRepository.noun)
         let caller = try context.caller
         try caller.requireWriter("report progress")
-        let body = try await RequestBody.mergePatch(request)
+        let body = try await JSONRequestBody.mergePatch(request)
         var reader = try body.reader()
         let fields = AssignmentFields(reading: &reader)
         if !caller.isAdmin, !fields.dueOn.isAbsent { reader.fail("due_on", "only an admin may change the due date") }

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// A task of a plan, numbered as in the plan (`III.2.3`), with its derived deadline and class.
 public struct PlanTask: Codable, Sendable, StoredResource {
@@ -29,8 +30,8 @@ public struct PlanTask: Codable, Sendable, StoredResource {
     public var updatedAt: Date
     public var version: Int
 
-    static let auditType = "plan_tasks"
-    static let collectionPath = "/v1/plan-tasks"
+    package static let auditType = "plan_tasks"
+    package static let collectionPath = "/v1/plan-tasks"
     public var etag: String { Conditional.etag(version: version) }
 
     /// Columns of `plan_tasks t`, evaluated on the day `asOf` (today in Hai Phong when nil).

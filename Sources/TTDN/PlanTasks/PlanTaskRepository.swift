@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 struct PlanTaskFilter: Sendable {
     var planID: UUID?

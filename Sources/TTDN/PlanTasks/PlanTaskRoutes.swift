@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `/v1/plan-tasks`: the tasks of a plan in plan order. Admins write; every token reads.
 /// `as_of=YYYY-MM-DD` evaluates the derived progress class on another day than today.
@@ -51,7 +52,7 @@ struct PlanTaskRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create plan tasks")
-        let body = try await RequestBody.json(request)
+        let body = try await JSONRequestBody.json(request)
         var reader = try body.reader()
         let fields = PlanTaskFields(reading: &reader)
         _ = reader.required("plan_id", fields.planID)
@@ -70,7 +71,7 @@ struct PlanTaskRoutes {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: PlanTaskRepository.noun)
         try context.caller.requireAdmin("change plan tasks")
-        let body = try await RequestBody.mergePatch(request)
+        let body = try await JSONRequestBody.mergePatch(request)
         var reader = try body.reader()
         let fields = PlanTaskFields(reading: &reader)
         if !fields.planID.isAbsent { reader.fail("plan_id", "a task cannot move to another plan") }

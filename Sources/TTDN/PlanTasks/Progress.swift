@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 public enum TaskStatus: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable {
     case notStarted = "not_started", inProgress = "in_progress", done, cancelled

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `GET /v1/aggregates/tasks?plan_id=&as_of=`: counts of a plan's tasks and assignments by status
 /// and by the four progress classes, overall, per lead unit and per assigned unit.

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 public enum PlanStatus: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case draft, active, closed }
 
@@ -29,8 +30,8 @@ public struct Plan: Codable, Sendable, StoredResource {
     public var updatedAt: Date
     public var version: Int
 
-    static let auditType = "plans"
-    static let collectionPath = "/v1/plans"
+    package static let auditType = "plans"
+    package static let collectionPath = "/v1/plans"
     public var etag: String { Conditional.etag(version: version) }
 
     static let columns = PQQuery(unescaped: """

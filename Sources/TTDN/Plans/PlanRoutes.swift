@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `/v1/plans`: year plans. Admins write; every token reads.
 struct PlanRoutes {
@@ -36,7 +37,7 @@ struct PlanRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create plans")
-        let body = try await RequestBody.json(request)
+        let body = try await JSONRequestBody.json(request)
         var reader = try body.reader()
         let fields = PlanFields(reading: &reader, body: body.value)
         _ = reader.required("year", fields.year)
@@ -51,7 +52,7 @@ struct PlanRoutes {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: PlanRepository.noun)
         try context.caller.requireAdmin("change plans")
-        let body = try await RequestBody.mergePatch(request)
+        let body = try await JSONRequestBody.mergePatch(request)
         var reader = try body.reader()
         let fields = PlanFields(reading: &reader, body: body.value)
         try reader.finish()

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 public enum ReportStatus: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case draft, submitted, returned, accepted }
 
@@ -38,8 +39,8 @@ public struct Report: Encodable, Sendable, StoredResource {
     public var updatedAt: Date
     public var version: Int
 
-    static let auditType = "reports"
-    static let collectionPath = "/v1/reports"
+    package static let auditType = "reports"
+    package static let collectionPath = "/v1/reports"
     public var etag: String { Conditional.etag(version: version) }
 
     enum CodingKeys: String, CodingKey {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// Completeness and timeliness of a period's reports, and indicator totals for the consolidated
 /// report to the City People's Committee.

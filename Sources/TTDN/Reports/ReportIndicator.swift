@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// An indicator of the catalogue reports are filled against.
 public struct ReportIndicator: Codable, Sendable, Audited {
@@ -10,7 +11,7 @@ public struct ReportIndicator: Codable, Sendable, Audited {
     public var position: Int
     public var active: Bool
 
-    static let auditType = "report_indicators"
+    package static let auditType = "report_indicators"
     static let columns = PQQuery(unescaped: "code, name, unit_of_measure, aggregation::text AS aggregation, position, active")
 
     init(row: PQRow) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// All the SQL of the indicator catalogue.
 enum ReportIndicatorRepository {

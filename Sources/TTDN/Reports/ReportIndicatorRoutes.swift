@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `/v1/report-indicators`: the catalogue reports are filled against. Admins add indicators.
 struct ReportIndicatorRoutes {
@@ -23,7 +24,7 @@ struct ReportIndicatorRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("add report indicators")
-        let body = try await RequestBody.json(request)
+        let body = try await JSONRequestBody.json(request)
         var reader = try body.reader()
         let new = NewReportIndicator(reading: &reader)
         try reader.finish(readOnly: ["active"])

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 public enum PeriodKind: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case quarterly, semiannual, annual, adHoc = "ad_hoc" }
 
@@ -16,8 +17,8 @@ public struct ReportPeriod: Codable, Sendable, StoredResource {
     public var updatedAt: Date
     public var version: Int
 
-    static let auditType = "report_periods"
-    static let collectionPath = "/v1/report-periods"
+    package static let auditType = "report_periods"
+    package static let collectionPath = "/v1/report-periods"
     public var etag: String { Conditional.etag(version: version) }
 
     static let columns = PQQuery(unescaped: "p.id, p.kind, p.year, p.title, p.starts_on, p.ends_on, p.due_on, p.created_at, p.updated_at, p.version")

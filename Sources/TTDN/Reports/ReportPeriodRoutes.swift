@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `/v1/report-periods`: reporting periods with data windows and due dates; admins write.
 struct ReportPeriodRoutes {
@@ -55,7 +56,7 @@ struct ReportPeriodRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create report periods")
-        let body = try await RequestBody.json(request)
+        let body = try await JSONRequestBody.json(request)
         var reader = try body.reader()
         let f = ReportPeriodFields(&reader, creating: true)
         try reader.finish()
@@ -67,7 +68,7 @@ struct ReportPeriodRoutes {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try Self.periodID(context)
         try context.caller.requireAdmin("change report periods")
-        let body = try await RequestBody.mergePatch(request)
+        let body = try await JSONRequestBody.mergePatch(request)
         var reader = try body.reader()
         let f = ReportPeriodFields(&reader, creating: false)
         try reader.finish()

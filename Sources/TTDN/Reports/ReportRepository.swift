@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// All the SQL of reports: the row, its values, sections, tasks, transitions and prefill.
 enum ReportRepository: DeletableRepository {

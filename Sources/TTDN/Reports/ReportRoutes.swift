@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `/v1/reports`: one report per unit and period. A unit's editor drafts and submits its own
 /// unit's report; an admin (the Department office) accepts it or returns it with a comment.
@@ -89,7 +90,7 @@ struct ReportRoutes {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.caller
         try caller.requireWriter("write reports")
-        let body = try await RequestBody.json(request)
+        let body = try await JSONRequestBody.json(request)
         var reader = try body.reader()
         var f = ReportFields(reading: &reader, body: body.value)
         if f.unitID.isAbsent, !caller.isAdmin, let own = caller.unitID { f.unitID = .value(own) }
@@ -115,7 +116,7 @@ struct ReportRoutes {
         let id = try pathID(context, what: ReportRepository.noun)
         let caller = try context.caller
         try caller.requireWriter("write reports")
-        let body = try await RequestBody.mergePatch(request)
+        let body = try await JSONRequestBody.mergePatch(request)
         var reader = try body.reader()
         let f = ReportFields(reading: &reader, body: body.value)
         if !f.unitID.isAbsent { reader.fail("unit_id", "a report cannot move to another unit") }
@@ -153,7 +154,7 @@ struct ReportRoutes {
             if target == .submitted { try caller.requireWriter("submit reports") } else { try caller.requireAdmin("accept or return reports") }
             var comment: String?
             if request.headers[.contentType] != nil || request.headers[.contentLength].flatMap(Int.init).map({ $0 > 0 }) == true {
-                var reader = try await RequestBody.json(request).reader()
+                var reader = try await JSONRequestBody.json(request).reader()
                 comment = reader.string("comment", maxLength: 5000).value
                 try reader.finish(readOnly: [])
             }

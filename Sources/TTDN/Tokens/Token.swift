@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// A token as the API shows it: never its secret or hash.
 public struct TokenView: Encodable, Sendable, Audited {
@@ -13,7 +14,7 @@ public struct TokenView: Encodable, Sendable, Audited {
     public let lastUsedAt: Date?
     public let createdAt: Date
 
-    static let auditType = "api_tokens"
+    package static let auditType = "api_tokens"
     static let columns = PQQuery(unescaped: "id, public_id, role, unit_id, name, expires_on, revoked_at, last_used_at, created_at")
 
     init(row: PQRow) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// What `ttdn token ...` does, with the same audit trail as the HTTP API (actor: the CLI).
 public enum TokenAdmin {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `/v1/tokens`, admin only. The secret appears once, in the answer to POST.
 struct TokenRoutes {
@@ -35,7 +36,7 @@ struct TokenRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("manage tokens")
-        let body = try await RequestBody.json(request)
+        let body = try await JSONRequestBody.json(request)
         var reader = try body.reader()
         let role = reader.required("role", reader.enumeration("role", Role.self))
         let unitID = reader.uuid("unit_id").value

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// Bearer tokens: `ttdn_<public id>_<secret>`. The public id finds the row; only SHA-256 of the
 /// secret is stored, compared in constant time. The secret is shown once, when created.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PQ
+import TTDNKit
 
 public enum ParticipantState: String, CaseIterable, Codable, Sendable { case registered, waitlisted, cancelled }
 public enum Attendance: String, CaseIterable, Codable, Sendable { case present, late, excused, absent }

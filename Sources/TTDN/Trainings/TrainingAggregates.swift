@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `GET /v1/aggregates/trainings?year=`: sessions by status; per session its registrations,
 /// waitlist, attendance and fill against the expected class size (80–120 in the 2023 plan);

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `/v1/training-sessions`: admins (the organiser, the Department office) plan sessions;
 /// every token reads them.

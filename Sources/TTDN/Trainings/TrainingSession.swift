@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 public enum TrainingFormat: String, CaseIterable, Codable, Sendable { case inPerson = "in_person", online, hybrid }
 public enum TrainingStatus: String, CaseIterable, Codable, Sendable { case planned, open, closed, held, cancelled }

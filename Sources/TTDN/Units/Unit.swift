@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 public enum UnitKind: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable {
     case department, departmentOffice = "department_office", districtOffice = "district_office",
@@ -36,8 +37,8 @@ public struct Unit: Codable, Sendable, Equatable, StoredResource {
     public var updatedAt: Date
     public var version: Int
 
-    static let auditType = "units"
-    static let collectionPath = "/v1/units"
+    package static let auditType = "units"
+    package static let collectionPath = "/v1/units"
     public var etag: String { Conditional.etag(version: version) }
 
     /// The columns of a unit, once: the SELECT list (`u.` is the table alias) and the CSV header.

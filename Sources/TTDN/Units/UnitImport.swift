@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `POST /v1/units/import`: CSV (header row of field names) or a JSON array of objects.
 /// Rows name their parent and successor by `parent_code` / `successor_code` (or by id), so a file

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// Filters of `GET /v1/units`.
 struct UnitFilter: Sendable {

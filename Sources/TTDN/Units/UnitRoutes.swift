@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `/v1/units`: the organisation of the plan, effective-dated across the 2025 reform.
 struct UnitRoutes {
@@ -68,7 +69,7 @@ struct UnitRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create units")
-        let body = try await RequestBody.json(request)
+        let body = try await JSONRequestBody.json(request)
         var reader = try body.reader()
         let fields = UnitFields(reading: &reader, body: body.value)
         _ = reader.required("code", fields.code)
@@ -84,7 +85,7 @@ struct UnitRoutes {
         let id = try pathID(context, what: UnitRepository.noun)
         let caller = try context.caller
         try caller.requireWriter("change units")
-        let body = try await RequestBody.mergePatch(request)
+        let body = try await JSONRequestBody.mergePatch(request)
         var reader = try body.reader()
         let fields = UnitFields(reading: &reader, body: body.value)
         try reader.finish()

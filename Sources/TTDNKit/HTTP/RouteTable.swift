@@ -15,7 +15,7 @@ public final class RouteTable: @unchecked Sendable {
     public init() {}
 
     /// The routes of a built router, as Hummingbird lists them.
-    func load(_ router: Router<AppRequestContext>) {
+    package func load(_ router: Router<AppRequestContext>) {
         routes = router.routes.map { Route(method: $0.method, template: $0.path.description) }
             .sorted { ($0.template, $0.method.rawValue) < ($1.template, $1.method.rawValue) }
     }
@@ -44,11 +44,11 @@ public final class RouteTable: @unchecked Sendable {
 /// registered as `.public`: every other route lives in the `/v1` group, behind the
 /// authentication middleware, whatever spelling of its path matched (fail closed).
 public struct Routes {
-    let router: Router<AppRequestContext>
-    let api: RouterGroup<AppRequestContext>
-    let changes: ChangeFeedTypes
+    package let router: Router<AppRequestContext>
+    package let api: RouterGroup<AppRequestContext>
+    package let changes: ChangeFeedTypes
 
-    init(router: Router<AppRequestContext>, authenticator: Authenticator, changes: ChangeFeedTypes) {
+    package init(router: Router<AppRequestContext>, authenticator: Authenticator, changes: ChangeFeedTypes) {
         self.router = router
         self.api = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))
         self.changes = changes
@@ -67,7 +67,7 @@ public struct Routes {
     }
 
     /// Puts the resource's audited writes in the change feed, for everyone or for admins only.
-    func publishChanges<R: Audited>(of resource: R.Type, to visibility: ChangeVisibility = .everyone) {
+    package func publishChanges<R: Audited>(of resource: R.Type, to visibility: ChangeVisibility = .everyone) {
         changes.publish(R.auditType, to: visibility)
     }
 }
@@ -76,10 +76,12 @@ public struct Routes {
 /// trailing slash, a `.` or `..` segment, or any character outside the unreserved set
 /// (so no percent-encoding such as `%2F`). The router would otherwise match such spellings
 /// to a route, and every rule keyed by the route (idempotency, metrics) could be split by them.
-struct CanonicalPathMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+package struct CanonicalPathMiddleware: RouterMiddleware {
+    package typealias Context = AppRequestContext
 
-    static func isCanonical(_ path: String) -> Bool {
+    package init() {}
+
+    package static func isCanonical(_ path: String) -> Bool {
         let bytes = path.utf8
         guard bytes.first == UInt8(ascii: "/") else { return false }
         if bytes.count == 1 { return true }
@@ -97,7 +99,7 @@ struct CanonicalPathMiddleware: RouterMiddleware {
             .contains { $0.isEmpty || $0 == "." || $0 == ".." }
     }
 
-    func handle(_ request: Request, context: Context,
+    package func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         guard CanonicalPathMiddleware.isCanonical(request.uri.path) else {
             return Problem(.notFound, slug: "not-found", title: "Not found",

@@ -2,9 +2,9 @@ import Foundation
 import PQ
 
 /// Unit-subtree questions that access rules ask.
-enum Scope {
+package enum Scope {
     /// True when `unit` is `root` or lies below it.
-    static func unit(_ unit: UUID, isWithin root: UUID, on connection: PQConnection) async throws -> Bool {
+    package static func unit(_ unit: UUID, isWithin root: UUID, on connection: PQConnection) async throws -> Bool {
         if unit == root { return true }
         let rows = try await connection.query("""
             WITH RECURSIVE up(id, parent_id, depth) AS (

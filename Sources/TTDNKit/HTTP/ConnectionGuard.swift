@@ -29,13 +29,13 @@ public struct ConnectionLimits: Sendable {
 }
 
 /// HTTP/1.1 as Hummingbird serves it, with the limits above.
-struct GuardedHTTP1Channel: ServerChildChannel {
-    typealias Value = HTTP1Channel.Value
-    let inner: HTTP1Channel
-    let limits: ConnectionLimits
-    let open: OpenConnections
+package struct GuardedHTTP1Channel: ServerChildChannel {
+    package typealias Value = HTTP1Channel.Value
+    package let inner: HTTP1Channel
+    package let limits: ConnectionLimits
+    package let open: OpenConnections
 
-    static func builder(_ limits: ConnectionLimits) -> HTTPServerBuilder {
+    package static func builder(_ limits: ConnectionLimits) -> HTTPServerBuilder {
         let open = OpenConnections()
         return HTTPServerBuilder { responder in
             var configuration = HTTP1Channel.Configuration(
@@ -46,7 +46,7 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         }
     }
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    package func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
             try channel.pipeline.syncOperations.addHandler(ConnectionCountHandler(open: open, limit: limits.maxConnections, logger: logger))
         } catch {
@@ -55,40 +55,40 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         return inner.setup(channel: channel, logger: logger)
     }
 
-    func handle(value: Value, logger: Logger) async {
+    package func handle(value: Value, logger: Logger) async {
         await inner.handle(value: value, logger: logger)
     }
 }
 
 /// The number of connections this server has open.
-final class OpenConnections: Sendable {
+package final class OpenConnections: Sendable {
     private let count = Atomic<Int>(0)
-    func increment() -> Int { count.wrappingAdd(1, ordering: .relaxed).newValue }
-    func decrement() { count.wrappingSubtract(1, ordering: .relaxed) }
+    package func increment() -> Int { count.wrappingAdd(1, ordering: .relaxed).newValue }
+    package func decrement() { count.wrappingSubtract(1, ordering: .relaxed) }
 }
 
 /// First in the pipeline: counts the connection, and answers one over the limit with a 503 in
 /// plain bytes (before any HTTP handling) and closes it.
-final class ConnectionCountHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
+package final class ConnectionCountHandler: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = ByteBuffer
     private let open: OpenConnections
     private let limit: Int
     private let logger: Logger
     private var counted = false
 
-    init(open: OpenConnections, limit: Int, logger: Logger) {
+    package init(open: OpenConnections, limit: Int, logger: Logger) {
         self.open = open
         self.limit = limit
         self.logger = logger
     }
 
-    static let refusal: String = {
+    package static let refusal: String = {
         let body = #"{"type":"urn:ttdn:problem:too-many-connections","title":"Too many connections","status":503,"detail":"the server has too many open connections; retry shortly"}"#
         return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\nConnection: close\r\n"
             + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
     }()
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         counted = true
         guard open.increment() > limit else { return }
         logger.warning("connection refused: too many open connections", metadata: ["limit": .stringConvertible(limit)])
@@ -97,34 +97,34 @@ final class ConnectionCountHandler: ChannelInboundHandler, RemovableChannelHandl
         context.writeAndFlush(NIOAny(bytes)).whenComplete { _ in channel.close(promise: nil) }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         uncount()
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { uncount() }
+    package func handlerRemoved(context: ChannelHandlerContext) { uncount() }
 
     private func uncount() {
         if counted { open.decrement() }
         counted = false
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.fireChannelRead(data)
     }
 }
 
 /// Closes a connection whose request body is not complete within `timeout` of its head (a
 /// client that trickles a body, or announces one and never sends it).
-final class BodyReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
+package final class BodyReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = HTTPRequestPart
+    package typealias InboundOut = HTTPRequestPart
     private let timeout: TimeAmount
     private var deadline: Scheduled<Void>?
 
-    init(timeout: TimeAmount) { self.timeout = timeout }
+    package init(timeout: TimeAmount) { self.timeout = timeout }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
             deadline?.cancel()
@@ -139,14 +139,14 @@ final class BodyReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandl
         context.fireChannelRead(data)
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
         deadline = nil
     }
 }
 
 extension TimeAmount {
-    init(_ duration: Duration) {
+    package init(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
         self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }

@@ -42,12 +42,12 @@ public struct StoredResponse: Sendable {
 /// request is still running is 409. The key is claimed in its own statement, and completed in
 /// the same transaction as the write, so a write and its stored response commit together.
 public enum Idempotency {
-    static let lifetime = "24 hours"
+    package static let lifetime = "24 hours"
     /// An in-flight claim older than this is taken as abandoned (its process died) and taken over.
-    static let abandonedAfter = "60 seconds"
+    package static let abandonedAfter = "60 seconds"
 
     /// The request's Idempotency-Key, if any; a malformed one is a 400.
-    static func validKey(_ request: Request) throws -> String? {
+    package static func validKey(_ request: Request) throws -> String? {
         guard let key = request.headers[.idempotencyKey] else { return nil }
         guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
             throw Problem.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters",
@@ -58,7 +58,7 @@ public enum Idempotency {
 
     /// What a key is scoped to: the route that matched and the values it captured, not the
     /// raw path, so no other spelling of the same target can start a second write.
-    static func routeIdentity(_ request: Request, context: AppRequestContext) -> String {
+    package static func routeIdentity(_ request: Request, context: AppRequestContext) -> String {
         guard let template = context.endpointPath else { return request.uri.path }
         let captured = context.parameters.map { "\($0.key)=\($0.value)" }.sorted()
         return ([template] + captured).joined(separator: " ")

@@ -15,7 +15,7 @@ public enum Cursor {
 
     /// Loads the installation's cursor secret; every route that reads or issues cursors needs a
     /// caller, and authentication calls this first.
-    static func loadKey(from pool: PQPool) async throws {
+    package static func loadKey(from pool: PQPool) async throws {
         guard secret.withLock({ $0 == nil }) else { return }
         let rows = try await pool.query("SELECT encode(secret, 'base64') AS secret FROM installation_secrets WHERE name = 'cursor'")
         guard let row = rows.first, let loaded = Data(base64Encoded: try row.decode("secret", as: String.self)) else {
@@ -43,12 +43,12 @@ public enum Cursor {
         return values.count == items.count ? values : nil
     }
 
-    static func base64url(_ data: Data) -> String {
+    package static func base64url(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func fromBase64url(_ text: String) -> Data? {
+    package static func fromBase64url(_ text: String) -> Data? {
         var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while s.count % 4 != 0 { s += "=" }
         return Data(base64Encoded: s)

@@ -16,15 +16,21 @@ public enum RouteAccess: Sendable {
 /// revoked: 401 with WWW-Authenticate. `verify` looks the token up (or finds it in the cache of
 /// tokens verified a moment ago). Failed authentications are also counted per client address, so
 /// a client guessing tokens is refused (429) before it costs another lookup.
-struct Authenticator: Sendable {
+package struct Authenticator: Sendable {
     /// The caller a well-formed token names, or why none; `beforeLookup` runs before the token
     /// costs a database lookup (the tokens resource provides it).
-    typealias Verify = @Sendable (_ token: String, _ beforeLookup: () throws -> Void) async throws -> Result<Principal, AuthenticationFailure>
-    let pool: PQPool
-    let verify: Verify
-    let limiter: RateLimiter?
+    package typealias Verify = @Sendable (_ token: String, _ beforeLookup: () throws -> Void) async throws -> Result<Principal, AuthenticationFailure>
+    package let pool: PQPool
+    package let verify: Verify
+    package let limiter: RateLimiter?
 
-    func authenticate(_ request: Request, context: inout AppRequestContext) async throws {
+    package init(pool: PQPool, verify: @escaping Verify, limiter: RateLimiter?) {
+        self.pool = pool
+        self.verify = verify
+        self.limiter = limiter
+    }
+
+    package func authenticate(_ request: Request, context: inout AppRequestContext) async throws {
         try await Cursor.loadKey(from: pool)
         let addressKey = "address " + (context.clientAddress ?? "unknown")
         do {
@@ -66,11 +72,11 @@ struct Authenticator: Sendable {
 }
 
 /// The `/v1` group's middleware: runs for every route matched in the group.
-struct AuthMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
-    let authenticator: Authenticator
+package struct AuthMiddleware: RouterMiddleware {
+    package typealias Context = AppRequestContext
+    package let authenticator: Authenticator
 
-    func handle(_ request: Request, context: Context,
+    package func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         try await authenticator.authenticate(request, context: &context)

@@ -7,24 +7,24 @@ import Synchronization
 /// `rate` requests a second on average, bursts up to `burst`. The buckets live in this process:
 /// with N processes behind a load balancer a token may make up to N times the rate. That is a
 /// guard against runaway clients, not a quota (quotas would belong in PostgreSQL).
-final class RateLimiter: Sendable {
-    let rate: Double
-    let burst: Double
+package final class RateLimiter: Sendable {
+    package let rate: Double
+    package let burst: Double
     private struct Bucket { var tokens: Double; var updated: ContinuousClock.Instant }
     private let buckets = Mutex<[String: Bucket]>([:])
 
-    init(rate: Double, burst: Double) {
+    package init(rate: Double, burst: Double) {
         self.rate = rate
         self.burst = burst
     }
 
     /// nil when the request may go on (and is counted), else the seconds to wait.
-    func take(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
+    package func take(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
         update(key, now: now, consume: true)
     }
 
     /// Like `take`, without counting: whether a request under `key` would be refused now.
-    func refusal(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
+    package func refusal(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
         update(key, now: now, consume: false)
     }
 
@@ -45,7 +45,7 @@ final class RateLimiter: Sendable {
         }
     }
 
-    func problem(_ wait: Int, for subject: String) -> Problem {
+    package func problem(_ wait: Int, for subject: String) -> Problem {
         var headers = HTTPFields()
         headers[.retryAfter] = String(wait)
         return Problem(.tooManyRequests, slug: "rate-limited", title: "Too many requests",

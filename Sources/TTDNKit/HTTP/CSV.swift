@@ -55,7 +55,7 @@ public enum CSVOutput {
 extension CSVOutput {
     /// A row per item: the item's JSON fields in alphabetical order; arrays joined with spaces,
     /// objects as JSON text, null as an empty cell.
-    static func flatten<Item: Encodable>(_ item: Item) throws -> [(String, String?)] {
+    package static func flatten<Item: Encodable>(_ item: Item) throws -> [(String, String?)] {
         guard case .object(let object) = try JSONParser.parse(try JSONWriter.encode(item)) else { return [] }
         return object.keys.sorted().map { key in (key, cell(object[key]!)) }
     }
@@ -73,7 +73,7 @@ extension CSVOutput {
     }
 
     /// The whole filtered list as CSV, fetched page by page; columns as in `flatten`.
-    static func stream<Item: Encodable & Sendable>(
+    package static func stream<Item: Encodable & Sendable>(
         filename: String, fetch: @escaping @Sendable ([String]?, Int) async throws -> ([Item], [String]?)
     ) -> Response {
         var headers = HTTPFields()
@@ -104,15 +104,20 @@ extension CSVOutput {
 
 /// A CSV layout chosen by the resource (its column order), instead of the JSON fields in
 /// alphabetical order.
-struct CSVColumns<Item>: Sendable {
-    let header: [String]
-    let row: @Sendable (Item) -> [String?]
+package struct CSVColumns<Item>: Sendable {
+    package let header: [String]
+    package let row: @Sendable (Item) -> [String?]
+
+    package init(header: [String], row: @escaping @Sendable (Item) -> [String?]) {
+        self.header = header
+        self.row = row
+    }
 }
 
 extension Pagination {
     /// Every list answer: the page as JSON, or, with `Accept: text/csv`, the whole filtered list
     /// as CSV (in `columns` when given), fetched 500 rows at a time.
-    static func list<Item: Encodable & Sendable>(
+    package static func list<Item: Encodable & Sendable>(
         request: Request, page: (limit: Int, cursor: [String]?), filename: String, columns: CSVColumns<Item>? = nil,
         fetch: @escaping @Sendable ([String]?, Int) async throws -> ([Item], [String]?)
     ) async throws -> Response {
@@ -128,7 +133,7 @@ extension Pagination {
     }
 
     /// Keyset paging of already-ordered rows: drops the extra row and names the next cursor.
-    static func cut<Item>(_ items: [Item], limit: Int, key: (Item) -> [String]) -> ([Item], [String]?) {
+    package static func cut<Item>(_ items: [Item], limit: Int, key: (Item) -> [String]) -> ([Item], [String]?) {
         guard items.count > limit else { return (items, nil) }
         let page = Array(items.prefix(limit))
         return (page, page.last.map(key))

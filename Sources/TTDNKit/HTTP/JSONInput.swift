@@ -26,7 +26,7 @@ public enum JSONValue: Decodable, Sendable, Equatable {
     }
 
     /// A canonical text form: object keys sorted, no insignificant white space.
-    var canonical: String {
+    package var canonical: String {
         switch self {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
@@ -42,7 +42,7 @@ public enum JSONValue: Decodable, Sendable, Equatable {
         }
     }
 
-    var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
@@ -84,7 +84,7 @@ public enum JSONBody {
         }
     }
 
-    static let tooLarge = Problem(.contentTooLarge, slug: "body-too-large", title: "The request body is too large",
+    package static let tooLarge = Problem(.contentTooLarge, slug: "body-too-large", title: "The request body is too large",
                                   detail: "request bodies are limited to \(maxBytes) bytes")
 
     public static func parse(_ buffer: ByteBuffer) throws -> JSONValue {
@@ -187,7 +187,7 @@ public struct InputReader {
         read(key) { InputReader.text($0, maxLength: maxLength, minLength: minLength) }
     }
 
-    static func text(_ value: JSONValue, maxLength: Int, minLength: Int) -> Result<String, Invalid> {
+    package static func text(_ value: JSONValue, maxLength: Int, minLength: Int) -> Result<String, Invalid> {
         guard case .string(let raw) = value else { return .failure("must be a string, not \(value.typeName)") }
         if raw.unicodeScalars.contains("\u{0}") { return .failure("must not contain NUL characters") }
         let text = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -253,7 +253,7 @@ public struct InputReader {
         }
     }
 
-    static func parseTimestamp(_ text: String) -> Date? {
+    package static func parseTimestamp(_ text: String) -> Date? {
         let strict = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
         let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         guard text.count <= 40, text.count >= 20, let date = (try? strict.parse(text)) ?? (try? fractional.parse(text)) else { return nil }

@@ -5,20 +5,20 @@ import Foundation
 /// is a viewer to us and an admin to most other parsers), and it turns every number into a
 /// Double (`123456789012.3456789` loses its last digits). Here a repeated key is an error that
 /// names it, and a number that is not an Int64 keeps its literal text.
-struct JSONParser {
-    enum Failure: Error, Equatable {
+package struct JSONParser {
+    package enum Failure: Error, Equatable {
         case syntax(offset: Int, expected: String)
         case duplicateKey(path: String)
         case tooDeep
         case numberOutOfRange(offset: Int)
     }
 
-    static let maxDepth = 64
+    package static let maxDepth = 64
 
     private let bytes: [UInt8]
     private var index = 0
 
-    static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+    package static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0, path: "")

@@ -4,7 +4,7 @@ import PQ
 /// Input rules more than one resource uses: the same words for the same mistakes everywhere.
 extension InputReader {
     /// A phone number: digits, spaces and `+ ( ) . -`, 3 to 50 characters.
-    mutating func phone(_ key: String) -> Field<String> {
+    package mutating func phone(_ key: String) -> Field<String> {
         let field = string(key, maxLength: 50)
         if let value = field.value, value.range(of: "^[0-9+(). -]{3,50}$", options: .regularExpression) == nil {
             fail(key, "must be a phone number: digits, spaces and + ( ) . -")
@@ -14,7 +14,7 @@ extension InputReader {
     }
 
     /// A list of ids (at most 200), deduplicated and in a stable order.
-    mutating func uuids(_ key: String) -> Field<[UUID]> {
+    package mutating func uuids(_ key: String) -> Field<[UUID]> {
         let strings = stringArray(key, maxCount: 200, maxLength: 36)
         guard let values = strings.value else { return strings.isAbsent ? .absent : .value([]) }
         let ids = values.compactMap { $0.count == 36 ? UUID(uuidString: $0) : nil }
@@ -27,14 +27,14 @@ extension InputReader {
 }
 
 extension UUID {
-    var lowercased: String { lowercasedString }
+    package var lowercased: String { lowercasedString }
 }
 
 /// A URL in the one form two spellings of the same article share (scheme and host in lower
 /// case, default port, fragment, credentials, trailing slashes and tracking parameters dropped,
 /// query sorted): what "the same link" means for deduplication.
 public enum CanonicalURL {
-    static let tracking: Set<String> = ["fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "zarsrc", "_ga", "yclid"]
+    package static let tracking: Set<String> = ["fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "zarsrc", "_ga", "yclid"]
 
     public static func normalize(_ text: String) -> String? {
         guard var components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
@@ -58,9 +58,9 @@ public enum CanonicalURL {
 }
 
 /// Days in Hai Phong: deadlines end at midnight in Asia/Ho_Chi_Minh.
-enum HaiPhong {
+package enum HaiPhong {
     /// Today's date in Asia/Ho_Chi_Minh, where deadlines end at midnight.
-    static func today(_ now: Date = Date()) -> CalendarDate {
+    package static func today(_ now: Date = Date()) -> CalendarDate {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
         let parts = calendar.dateComponents([.year, .month, .day], from: now)

@@ -4,19 +4,19 @@ import Foundation
 /// The bearer token format: `ttdn_<public id>_<secret>`. The public id finds the row; only
 /// SHA-256 of the secret is stored, compared in constant time.
 public enum BearerToken {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+    package static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 
-    static func random(_ count: Int) -> String {
+    package static func random(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return String((0..<count).map { _ in alphabet.randomElement(using: &generator)! })
     }
 
-    static func hash(_ secret: some StringProtocol) -> [UInt8] { Array(SHA256.hash(data: Data(secret.utf8))) }
+    package static func hash(_ secret: some StringProtocol) -> [UInt8] { Array(SHA256.hash(data: Data(secret.utf8))) }
 
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+    package static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     /// (public id, secret) of a well-formed token, nil otherwise.
-    static func parse(_ token: String) -> (publicID: String, secret: Substring)? {
+    package static func parse(_ token: String) -> (publicID: String, secret: Substring)? {
         let parts = token.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "ttdn", parts[1].count == 12, parts[2].count == 40,
               parts[1].allSatisfy({ alphabet.contains($0) }), parts[2].allSatisfy({ alphabet.contains($0) })
@@ -24,16 +24,16 @@ public enum BearerToken {
         return (String(parts[1]), parts[2])
     }
 
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    package static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for i in a.indices { difference |= a[i] ^ b[i] }
         return difference == 0
     }
 
-    static func format(publicID: String, secret: String) -> String { "ttdn_\(publicID)_\(secret)" }
+    package static func format(publicID: String, secret: String) -> String { "ttdn_\(publicID)_\(secret)" }
 
-    static func hexBytes(_ hex: String) -> [UInt8] {
+    package static func hexBytes(_ hex: String) -> [UInt8] {
         var bytes: [UInt8] = []
         var iterator = hex.utf8.makeIterator()
         while let high = iterator.next(), let low = iterator.next() {

@@ -5,24 +5,26 @@ import Logging
 import PQ
 
 extension HTTPField.Name {
-    static let requestID = HTTPField.Name("X-Request-ID")!
-    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
-    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
-    static let link = HTTPField.Name("Link")!
+    package static let requestID = HTTPField.Name("X-Request-ID")!
+    package static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    package static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    package static let link = HTTPField.Name("Link")!
 }
 
 /// Outermost: takes `X-Request-ID` (or makes one), puts it on the logger and the response,
 /// and writes one access-log line per request.
-struct RequestLogMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+package struct RequestLogMiddleware: RouterMiddleware {
+    package typealias Context = AppRequestContext
+
+    package init() {}
 
     /// The public part of the bearer token (never the secret), for the access log.
-    static func publicID(_ request: Request) -> String? {
+    package static func publicID(_ request: Request) -> String? {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
         return BearerToken.parse(String(header.dropFirst(7)))?.publicID
     }
 
-    func handle(_ request: Request, context: Context,
+    package func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let supplied = request.headers[.requestID].flatMap { id -> String? in
@@ -56,11 +58,13 @@ struct RequestLogMiddleware: RouterMiddleware {
 
 /// Turns every error into `application/problem+json`: 404/405 for routing, 413 for bodies,
 /// 503 with Retry-After when the database is unreachable, 500 (logged, never detailed) otherwise.
-struct ProblemMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
-    let routes: RouteTable
+package struct ProblemMiddleware: RouterMiddleware {
+    package typealias Context = AppRequestContext
+    package let routes: RouteTable
 
-    func handle(_ request: Request, context: Context,
+    package init(routes: RouteTable) { self.routes = routes }
+
+    package func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)

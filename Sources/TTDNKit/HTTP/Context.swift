@@ -20,7 +20,7 @@ public struct AppRequestContext: RequestContext {
     /// Bodies are read with an explicit limit by `JSONBody`; this is the router's own bound.
     public var maxUploadSize: Int { JSONBody.maxBytes }
 
-    var clientAddress: String? { remoteAddress?.ipAddress }
+    package var clientAddress: String? { remoteAddress?.ipAddress }
 
     /// The authenticated caller; every route not declared `.public` has one.
     public var caller: Principal {

@@ -36,7 +36,7 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
         try container.encode(items, forKey: .items)
         try container.encode(nextCursor, forKey: .nextCursor) // null, not absent, on the last page
     }
-    enum CodingKeys: String, CodingKey { case items, nextCursor }
+    package enum CodingKeys: String, CodingKey { case items, nextCursor }
 }
 
 /// JSON answers spell out every field: an absent value is `null`, not a missing key, so clients
@@ -64,11 +64,11 @@ extension KeyedEncodingContainer {
 
 /// Foundation's `.convertToSnakeCase`, remembered per key: converting the same few hundred
 /// property names on every object of every response was a fifth of a list request's CPU.
-enum SnakeCaseKeys {
+package enum SnakeCaseKeys {
     /// `"snake_case"` with its quotes, as JSON bytes.
     private static let known = Mutex<[String: [UInt8]]>([:])
 
-    static func quoted(_ name: String) -> [UInt8] {
+    package static func quoted(_ name: String) -> [UInt8] {
         if let bytes = known.withLock({ $0[name] }) { return bytes }
         let output = JSONWriter.Output()
         output.string(convert(name))
@@ -79,7 +79,7 @@ enum SnakeCaseKeys {
     /// Foundation's conversion (`JSONEncoder.KeyEncodingStrategy.convertToSnakeCase`), step for
     /// step: a word ends before an upper-case letter, and a run of capitals is one word
     /// (`unitID` → `unit_id`, `p90Seconds` → `p90_seconds`). A test holds it to Foundation's output.
-    static func convert(_ key: String) -> String {
+    package static func convert(_ key: String) -> String {
         guard !key.isEmpty else { return key }
         var words: [Range<String.Index>] = []
         var wordStart = key.startIndex
@@ -107,25 +107,26 @@ enum SnakeCaseKeys {
 }
 
 /// JSON text from the database, embedded as is.
-struct RawJSON: Encodable, Sendable {
-    let text: String
-    func encode(to encoder: any Encoder) throws {
+package struct RawJSON: Encodable, Sendable {
+    package let text: String
+    package init(_ text: String) { self.text = text }
+    package func encode(to encoder: any Encoder) throws {
         try JSONValueOutput(parsing: text).encode(to: encoder)
     }
 }
 
 /// JSON passed through unchanged (keys are already snake_case).
-indirect enum JSONValueOutput: Codable, Sendable {
+package indirect enum JSONValueOutput: Codable, Sendable {
     case null, bool(Bool), int(Int64), double(Double), string(String), array([JSONValueOutput]), object([String: JSONValueOutput])
     /// A number as PostgreSQL wrote it (numeric), written out digit for digit.
     case literal(String)
 
     /// JSON text from the database, numbers kept exact.
-    init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         self.init(try JSONParser.parse(Array(text.utf8)))
     }
 
-    init(_ value: JSONValue) {
+    package init(_ value: JSONValue) {
         switch value {
         case .null: self = .null
         case .bool(let b): self = .bool(b)
@@ -137,7 +138,7 @@ indirect enum JSONValueOutput: Codable, Sendable {
         }
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let v = try? c.decode(Bool.self) { self = .bool(v) }
@@ -147,7 +148,7 @@ indirect enum JSONValueOutput: Codable, Sendable {
         else if let v = try? c.decode([JSONValueOutput].self) { self = .array(v) }
         else { self = .object(try c.decode([String: JSONValueOutput].self)) }
     }
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         switch self {
         case .null: var c = encoder.singleValueContainer(); try c.encodeNil()
         case .bool(let v): var c = encoder.singleValueContainer(); try c.encode(v)
@@ -169,10 +170,10 @@ indirect enum JSONValueOutput: Codable, Sendable {
 }
 
 /// A key that the snake_case encoder leaves alone (it is already snake_case or lowercase).
-struct VerbatimKey: JSONWriter.VerbatimKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(_ s: String) { stringValue = s }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+package struct VerbatimKey: JSONWriter.VerbatimKey {
+    package let stringValue: String
+    package var intValue: Int? { nil }
+    package init(_ s: String) { stringValue = s }
+    package init?(stringValue: String) { self.stringValue = stringValue }
+    package init?(intValue: Int) { nil }
 }

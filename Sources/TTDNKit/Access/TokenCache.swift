@@ -5,23 +5,23 @@ import Synchronization
 /// burst of requests costs one lookup instead of one per request. The secret is still checked
 /// against the stored hash on every request. A revocation through this process's API takes
 /// effect at once; one made elsewhere (another process, the CLI) within the lifetime.
-final class TokenCache: Sendable {
+package final class TokenCache: Sendable {
     private struct Entry {
-        let principal: Principal
-        let secretHash: [UInt8]
-        let until: ContinuousClock.Instant
+        package let principal: Principal
+        package let secretHash: [UInt8]
+        package let until: ContinuousClock.Instant
     }
 
     private let lifetime: Duration
     private let entries = Mutex<[String: Entry]>([:])
     private static let capacity = 10_000
 
-    init(lifetime: Duration) { self.lifetime = lifetime }
+    package init(lifetime: Duration) { self.lifetime = lifetime }
 
-    var enabled: Bool { lifetime > .zero }
+    package var enabled: Bool { lifetime > .zero }
 
     /// The principal of `publicID` if it was verified recently with this secret hash.
-    func principal(publicID: String, secretHash: [UInt8]) -> Principal? {
+    package func principal(publicID: String, secretHash: [UInt8]) -> Principal? {
         guard enabled else { return nil }
         let entry = entries.withLock { $0[publicID] }
         guard let entry, ContinuousClock.now < entry.until,
@@ -29,7 +29,7 @@ final class TokenCache: Sendable {
         return entry.principal
     }
 
-    func remember(_ principal: Principal, secretHash: [UInt8]) {
+    package func remember(_ principal: Principal, secretHash: [UInt8]) {
         guard enabled else { return }
         let entry = Entry(principal: principal, secretHash: secretHash, until: .now + lifetime)
         entries.withLock { entries in
@@ -38,7 +38,7 @@ final class TokenCache: Sendable {
         }
     }
 
-    func forget(tokenID: UUID) {
+    package func forget(tokenID: UUID) {
         entries.withLock { entries in
             for (key, entry) in entries where entry.principal.tokenID == tokenID { entries[key] = nil }
         }

@@ -2,20 +2,20 @@ import Foundation
 import PQ
 
 /// How a resource is named in paths and in the audit log: a UUID (lower case) or a code.
-protocol ResourceIdentifier: Sendable {
+package protocol ResourceIdentifier: Sendable {
     var text: String { get }
 }
 
 extension UUID: ResourceIdentifier {
-    var text: String { lowercasedString }
+    package var text: String { lowercasedString }
 }
 
 extension String: ResourceIdentifier {
-    var text: String { self }
+    package var text: String { self }
 }
 
 /// A resource as the API answers it and as the audit log records it.
-protocol StoredResource: Encodable, Sendable, Audited {
+package protocol StoredResource: Encodable, Sendable, Audited {
     associatedtype ID: ResourceIdentifier
     /// The name of its table, which is its `resource_type` in the audit log and the change feed.
     static var auditType: String { get }
@@ -28,12 +28,12 @@ protocol StoredResource: Encodable, Sendable, Audited {
 }
 
 extension StoredResource {
-    var location: String { "\(Self.collectionPath)/\(id.text)" }
+    package var location: String { "\(Self.collectionPath)/\(id.text)" }
 }
 
 /// All the SQL of one resource. The kit's write path needs only these; each repository adds
 /// its own lists, filters and statements.
-protocol ResourceRepository {
+package protocol ResourceRepository {
     associatedtype Resource: StoredResource
     /// How a 404 names it: "the unit".
     static var noun: String { get }
@@ -43,10 +43,10 @@ protocol ResourceRepository {
 }
 
 extension ResourceRepository {
-    static func explain(_ error: PQError) -> FieldError? { nil }
+    package static func explain(_ error: PQError) -> FieldError? { nil }
 
     /// Runs `body`, turning a violated constraint this repository knows into a 422 naming the field.
-    static func explaining<T>(_ body: () async throws -> T) async throws -> T {
+    package static func explaining<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as PQError {
@@ -57,7 +57,7 @@ extension ResourceRepository {
 }
 
 /// Turns violations of named constraints into 422s that name the field.
-func explainingConstraints<T>(_ explain: (PQError) -> FieldError?, _ body: () async throws -> T) async throws -> T {
+package func explainingConstraints<T>(_ explain: (PQError) -> FieldError?, _ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as PQError {
@@ -68,13 +68,13 @@ func explainingConstraints<T>(_ explain: (PQError) -> FieldError?, _ body: () as
 
 extension Write {
     /// Records a change of `resource` in the audit log of this transaction.
-    func record<R: StoredResource>(_ action: String, before: R?, after: R?) async throws {
+    package func record<R: StoredResource>(_ action: String, before: R?, after: R?) async throws {
         let id = after?.id.text ?? before?.id.text ?? ""
         try await audit(AuditEntry(R.auditType, id: id, action: action, before: before, after: after))
     }
 
     /// A savepoint around `body`: what it wrote is undone when it throws, the transaction goes on.
-    func savepoint<T>(_ name: String = "row", _ body: () async throws -> T) async throws -> T {
+    package func savepoint<T>(_ name: String = "row", _ body: () async throws -> T) async throws -> T {
         _ = try await connection.query("SAVEPOINT \(unescaped: name)")
         do {
             let value = try await body()

@@ -5,36 +5,36 @@ import PQ
 
 /// A JSON request body, read and parsed once: the bytes are what an Idempotency-Key is
 /// compared by, the value is what the model's input rules read.
-struct RequestBody {
-    let bytes: ByteBuffer
-    let value: JSONValue
+package struct JSONRequestBody {
+    package let bytes: ByteBuffer
+    package let value: JSONValue
 
-    static let mergePatchTypes = ["application/merge-patch+json", "application/json"]
+    package static let mergePatchTypes = ["application/merge-patch+json", "application/json"]
 
-    static func json(_ request: Request, mediaTypes: [String] = ["application/json"]) async throws -> RequestBody {
+    package static func json(_ request: Request, mediaTypes: [String] = ["application/json"]) async throws -> JSONRequestBody {
         try JSONBody.requireJSON(request, mediaTypes: mediaTypes)
         let bytes = try await JSONBody.collect(request)
-        return RequestBody(bytes: bytes, value: try JSONBody.parse(bytes))
+        return JSONRequestBody(bytes: bytes, value: try JSONBody.parse(bytes))
     }
 
     /// A PATCH body: a JSON merge patch (RFC 7396), also accepted as plain JSON.
-    static func mergePatch(_ request: Request) async throws -> RequestBody {
+    package static func mergePatch(_ request: Request) async throws -> JSONRequestBody {
         try await json(request, mediaTypes: mergePatchTypes)
     }
 
-    func reader() throws -> InputReader { try InputReader(value) }
+    package func reader() throws -> InputReader { try InputReader(value) }
 }
 
 /// A repository whose rows can be deleted outright.
-protocol DeletableRepository: ResourceRepository {
+package protocol DeletableRepository: ResourceRepository {
     static func delete(_ id: Resource.ID, on connection: PQConnection) async throws
 }
 
 /// The CRUD skeleton every resource shares, written once: find (for update) or 404, an
 /// authorization check on the current row, If-Match, constraints explained as 422s, the audit
 /// row in the same transaction, and the answer with its ETag.
-enum AuditedWrite {
-    static func get<R: ResourceRepository>(_ repository: R.Type, _ id: R.Resource.ID, request: Request, pool: PQPool) async throws -> Response {
+package enum AuditedWrite {
+    package static func get<R: ResourceRepository>(_ repository: R.Type, _ id: R.Resource.ID, request: Request, pool: PQPool) async throws -> Response {
         try QueryReader(request).finish()
         guard let resource = try await pool.withConnection({ try await R.find(id, forUpdate: false, on: $0) }) else {
             throw Problem.notFound(R.noun)
@@ -43,8 +43,8 @@ enum AuditedWrite {
     }
 
     /// 201 with `Location` and `ETag`; honours Idempotency-Key.
-    static func create<R: ResourceRepository>(
-        _ repository: R.Type, request: Request, context: AppRequestContext, pool: PQPool, body: RequestBody,
+    package static func create<R: ResourceRepository>(
+        _ repository: R.Type, request: Request, context: AppRequestContext, pool: PQPool, body: JSONRequestBody,
         _ insert: @escaping (Write) async throws -> R.Resource
     ) async throws -> Response {
         try await Idempotency.run(request: request, context: context, pool: pool, body: body.bytes) { write in
@@ -56,7 +56,7 @@ enum AuditedWrite {
     }
 
     /// Locks the current row, lets `authorize` refuse it, checks If-Match, applies the change.
-    static func update<R: ResourceRepository>(
+    package static func update<R: ResourceRepository>(
         _ repository: R.Type, _ id: R.Resource.ID, request: Request, context: AppRequestContext, pool: PQPool, action: String = "update",
         authorize: (R.Resource, Write) async throws -> Void = { _, _ in },
         _ apply: (R.Resource, Write) async throws -> R.Resource
@@ -71,7 +71,7 @@ enum AuditedWrite {
     }
 
     /// 204; `whenReferenced` answers a foreign-key violation (the row is still in use).
-    static func delete<R: DeletableRepository>(
+    package static func delete<R: DeletableRepository>(
         _ repository: R.Type, _ id: R.Resource.ID, request: Request, context: AppRequestContext, pool: PQPool,
         authorize: (R.Resource, Write) async throws -> Void = { _, _ in }, whenReferenced: Problem? = nil
     ) async throws -> Response {
@@ -88,7 +88,7 @@ enum AuditedWrite {
     }
 
     /// The current row, locked for this transaction: 404 when missing, the caller's check, 412 on a stale If-Match.
-    static func lock<R: ResourceRepository>(
+    package static func lock<R: ResourceRepository>(
         _ repository: R.Type, _ id: R.Resource.ID, request: Request, write: Write,
         authorize: (R.Resource, Write) async throws -> Void = { _, _ in }
     ) async throws -> R.Resource {

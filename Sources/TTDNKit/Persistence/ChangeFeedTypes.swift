@@ -7,24 +7,26 @@ public enum ChangeVisibility: Sendable {
 }
 
 /// A resource whose writes are recorded in the audit log under `auditType` (its table).
-protocol Audited {
+package protocol Audited {
     static var auditType: String { get }
 }
 
 /// The resource types of the change feed, filled by the resources as they register their routes
 /// (`routes.publishChanges(of: Unit.self)`): a resource appears in the feed by the same
 /// declaration that makes it reachable, never by a list kept elsewhere.
-final class ChangeFeedTypes: Sendable {
+package final class ChangeFeedTypes: Sendable {
     private let types = Mutex<[(name: String, visibility: ChangeVisibility)]>([])
 
-    func publish(_ name: String, to visibility: ChangeVisibility) {
+    package init() {}
+
+    package func publish(_ name: String, to visibility: ChangeVisibility) {
         types.withLock { types in
             if !types.contains(where: { $0.name == name }) { types.append((name, visibility)) }
         }
     }
 
     /// The types `caller` may follow, in the order they were registered.
-    func visible(toAdmin isAdmin: Bool) -> [String] {
+    package func visible(toAdmin isAdmin: Bool) -> [String] {
         types.withLock { types in types.filter { isAdmin || $0.visibility == .everyone }.map(\.name) }
     }
 }

@@ -14,6 +14,14 @@ public struct Principal: Sendable {
     public let unitID: UUID?
     public let name: String
 
+    public init(tokenID: UUID, publicID: String, role: Role, unitID: UUID?, name: String) {
+        self.tokenID = tokenID
+        self.publicID = publicID
+        self.role = role
+        self.unitID = unitID
+        self.name = name
+    }
+
     public var isAdmin: Bool { role == .admin }
 
     public func requireAdmin(_ action: String) throws {

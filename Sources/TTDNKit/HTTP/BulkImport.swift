@@ -5,35 +5,35 @@ import PQ
 import SwiftCSV
 
 /// What every import reports per row and overall.
-protocol ImportOutcome: Encodable, Sendable {
+package protocol ImportOutcome: Encodable, Sendable {
     var valid: Bool { get }
     /// Problems by row number (1-based).
     var rowErrors: [(row: Int, error: FieldError)] { get }
 }
 
 /// One row of an import's report: its number (1-based) and what was wrong with it.
-protocol ImportRowOutcome: Encodable, Sendable {
+package protocol ImportRowOutcome: Encodable, Sendable {
     var row: Int { get }
     var errors: [FieldError] { get }
 }
 
 /// The report of every import: `dry_run`, `valid`, the resource's counts (`created`,
 /// `duplicates`, `registered` ...) in the order given, then `rows`.
-struct ImportReport<Row: ImportRowOutcome>: ImportOutcome {
-    let dryRun: Bool
-    let rows: [Row]
-    let counts: [(name: String, count: Int)]
+package struct ImportReport<Row: ImportRowOutcome>: ImportOutcome {
+    package let dryRun: Bool
+    package let rows: [Row]
+    package let counts: [(name: String, count: Int)]
 
-    init(dryRun: Bool, rows: [Row], counts: (_ valid: Bool) -> [(name: String, count: Int)]) {
+    package init(dryRun: Bool, rows: [Row], counts: (_ valid: Bool) -> [(name: String, count: Int)]) {
         self.dryRun = dryRun
         self.rows = rows
         self.counts = counts(rows.allSatisfy { $0.errors.isEmpty })
     }
 
-    var valid: Bool { rows.allSatisfy { $0.errors.isEmpty } }
-    var rowErrors: [(row: Int, error: FieldError)] { rows.flatMap { row in row.errors.map { (row.row, $0) } } }
+    package var valid: Bool { rows.allSatisfy { $0.errors.isEmpty } }
+    package var rowErrors: [(row: Int, error: FieldError)] { rows.flatMap { row in row.errors.map { (row.row, $0) } } }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: VerbatimKey.self)
         try container.encode(dryRun, forKey: VerbatimKey("dry_run"))
         try container.encode(valid, forKey: VerbatimKey("valid"))
@@ -46,13 +46,13 @@ struct ImportReport<Row: ImportRowOutcome>: ImportOutcome {
 /// a JSON array; `dry_run=true` runs every row against the database in a transaction that is
 /// rolled back and reports each row (or, when some row would fail, the same 422 a real run
 /// gives); a real run is all-or-nothing and honours Idempotency-Key.
-enum BulkImport {
+package enum BulkImport {
     // Each row is a savepoint, a few statements and an audit row: 1,000 rows stay within seconds.
-    static let maxRows = 1_000
+    package static let maxRows = 1_000
 
     /// The rows as JSON objects. CSV cells are strings (empty cells are absent) unless `cell`
     /// turns a column into another JSON value.
-    static func rows(_ body: ByteBuffer, csv: Bool, what: String,
+    package static func rows(_ body: ByteBuffer, csv: Bool, what: String,
                      cell: (_ column: String, _ value: String) -> JSONValue = { .string($1) }) throws -> [JSONValue] {
         var rows: [JSONValue]
         if csv {
@@ -83,14 +83,14 @@ enum BulkImport {
         return rows
     }
 
-    static func isCSV(_ request: Request) -> Bool {
+    package static func isCSV(_ request: Request) -> Bool {
         request.headers[.contentType]?.lowercased().hasPrefix("text/csv") == true
     }
 
     /// Thrown to roll a dry run back while keeping its report.
     private struct RollBack<Outcome: ImportOutcome>: Error { let outcome: Outcome }
 
-    static func run<Outcome: ImportOutcome>(
+    package static func run<Outcome: ImportOutcome>(
         request: Request, context: AppRequestContext, pool: PQPool, body: ByteBuffer, dryRun: Bool,
         apply: @escaping (Write) async throws -> Outcome
     ) async throws -> Response {

@@ -7,7 +7,7 @@ public enum Conditional {
     public static func etag(version: Int) -> String { "\"v\(version)\"" }
 
     /// The tags listed in a conditional header; nil when absent, ["*"] for a wildcard.
-    static func tags(_ header: String?) -> [String]? {
+    package static func tags(_ header: String?) -> [String]? {
         guard let header else { return nil }
         return header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     }

@@ -25,6 +25,12 @@ public struct Write: Sendable {
     public let principal: Principal?
     public let requestID: String
 
+    public init(connection: PQConnection, principal: Principal?, requestID: String) {
+        self.connection = connection
+        self.principal = principal
+        self.requestID = requestID
+    }
+
     public func query(_ query: PQQuery) async throws -> PQRows { try await connection.query(query) }
 
     public func audit(_ entry: AuditEntry) async throws {
