@@ -7,7 +7,8 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     /// Nil for dates that do not exist (2023-02-30) or fall outside years 1...9999.
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
-              (1...CalendarDate.daysIn(month: month, year: year)).contains(day) else { return nil }
+            (1...CalendarDate.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
         self.year = year
         self.month = month
         self.day = day

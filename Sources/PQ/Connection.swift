@@ -10,8 +10,10 @@ public struct PQConfiguration: Sendable {
     /// Applied to every session; a statement running longer is cancelled (SQLSTATE 57014).
     public var statementTimeoutMilliseconds: Int
 
-    public init(url: String, applicationName: String = "ttdn", connectTimeoutSeconds: Int = 5,
-                statementTimeoutMilliseconds: Int = 30_000) {
+    public init(
+        url: String, applicationName: String = "ttdn", connectTimeoutSeconds: Int = 5,
+        statementTimeoutMilliseconds: Int = 30_000
+    ) {
         self.url = url
         self.applicationName = applicationName
         self.connectTimeoutSeconds = connectTimeoutSeconds
@@ -57,10 +59,13 @@ public final class PQConnection: @unchecked Sendable {
 
     private func openOnThread(_ configuration: PQConfiguration) throws {
         // dbname is expanded as a URL or conninfo; the keywords after it override what it says.
-        let options = "-c statement_timeout=\(configuration.statementTimeoutMilliseconds) -c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601 -c client_encoding=UTF8"
+        let options =
+            "-c statement_timeout=\(configuration.statementTimeoutMilliseconds) -c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601 -c client_encoding=UTF8"
         let keywords = ["dbname", "application_name", "connect_timeout", "options"]
-        let values = [configuration.url, configuration.applicationName,
-                      String(configuration.connectTimeoutSeconds), options]
+        let values = [
+            configuration.url, configuration.applicationName,
+            String(configuration.connectTimeoutSeconds), options,
+        ]
         let conn = withCStrings(keywords) { keywordPointers in
             withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers + [nil], valuePointers + [nil], 1)

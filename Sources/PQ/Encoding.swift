@@ -150,7 +150,7 @@ enum PQArrayLiteral {
                     value.append(scalars[index])
                     index += 1
                 }
-                index += 1 // closing quote
+                index += 1  // closing quote
                 elements.append(String(value))
             } else {
                 var value = String.UnicodeScalarView()

@@ -30,7 +30,8 @@ public struct Migrator: Sendable {
             case .badFileName(let name): return "migration file \(name) is not named NNNN_name.sql"
             case .duplicateVersion(let v): return "two migration files have version \(v)"
             case .checksumMismatch(let v, let name):
-                return "migration \(v) (\(name)) was applied with different contents; applied migrations must never be edited — add a new migration instead"
+                return
+                    "migration \(v) (\(name)) was applied with different contents; applied migrations must never be edited — add a new migration instead"
             case .unknownApplied(let v):
                 return "the database has migration \(v) applied, which this build does not know; run a newer ttdn"
             }
@@ -54,13 +55,15 @@ public struct Migrator: Sendable {
                 throw Failure.badFileName(file.lastPathComponent)
             }
             guard seen.insert(version).inserted else { throw Failure.duplicateVersion(version) }
-            migrations.append(Migration(version: version, name: String(pieces[1]),
-                                        sql: try String(contentsOf: file, encoding: .utf8)))
+            migrations.append(
+                Migration(
+                    version: version, name: String(pieces[1]),
+                    sql: try String(contentsOf: file, encoding: .utf8)))
         }
         self.init(migrations: migrations)
     }
 
-    private static let lockKey = 7_244_201_901 // pg_advisory_xact_lock: one migrator at a time
+    private static let lockKey = 7_244_201_901  // pg_advisory_xact_lock: one migrator at a time
 
     private static let createTable: PQQuery = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -108,7 +111,8 @@ public struct Migrator: Sendable {
                     let done = try await connection.query("SELECT 1 FROM schema_migrations WHERE version = \(migration.version)")
                     if done.isEmpty {
                         try await connection.runScript(migration.sql)
-                        _ = try await connection.query("""
+                        _ = try await connection.query(
+                            """
                             INSERT INTO schema_migrations (version, name, checksum)
                             VALUES (\(migration.version), \(migration.name), \(migration.checksum))
                             """)

@@ -78,7 +78,8 @@ public struct PQError: Error, CustomStringConvertible, Sendable {
             return String(cString: value)
         }
         let sqlState = field(CLIBPQ_DIAG_SQLSTATE)
-        let primary = field(CLIBPQ_DIAG_MESSAGE_PRIMARY)
+        let primary =
+            field(CLIBPQ_DIAG_MESSAGE_PRIMARY)
             ?? connection.flatMap { PQerrorMessage($0).map { String(cString: $0) } }
             ?? "unknown error"
         let broken = connection.map { PQstatus($0) != CONNECTION_OK } ?? true

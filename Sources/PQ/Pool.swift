@@ -32,8 +32,10 @@ public final class PQPool: Sendable {
 
     private let state = Mutex(State())
 
-    public init(configuration: PQConfiguration, maxConnections: Int = 8,
-                acquireTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "pq.pool")) {
+    public init(
+        configuration: PQConfiguration, maxConnections: Int = 8,
+        acquireTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "pq.pool")
+    ) {
         precondition(maxConnections > 0)
         self.configuration = configuration
         self.maxConnections = maxConnections

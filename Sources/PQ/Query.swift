@@ -73,8 +73,9 @@ public struct PQQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
                 sql += text
             case .bind(let text, let oid):
                 if let text, text.utf8.contains(0) {
-                    throw PQError(kind: .invalidParameter,
-                                  message: "parameter $\(values.count + 1) contains a NUL byte, which PostgreSQL text cannot hold")
+                    throw PQError(
+                        kind: .invalidParameter,
+                        message: "parameter $\(values.count + 1) contains a NUL byte, which PostgreSQL text cannot hold")
                 }
                 values.append(text)
                 oids.append(oid)

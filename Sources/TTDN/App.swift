@@ -3,10 +3,10 @@ import Hummingbird
 import Logging
 import Metrics
 import PQ
-import TTDNKit
 import Prometheus
 import ServiceLifecycle
 import Synchronization
+import TTDNKit
 
 /// The application's long-lived parts, built once by `buildApplication`.
 public struct AppDependencies: Sendable {
@@ -45,16 +45,18 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     router.add(middleware: ProblemMiddleware(routes: dependencies.routes))
 
     let pool = dependencies.pool, cache = dependencies.tokenCache
-    let authenticator = Authenticator(pool: pool, verify: { token, beforeLookup in
-        try await Tokens.authenticate(token, pool: pool, cache: cache, beforeLookup: beforeLookup)
-    }, limiter: dependencies.rateLimiter)
+    let authenticator = Authenticator(
+        pool: pool,
+        verify: { token, beforeLookup in
+            try await Tokens.authenticate(token, pool: pool, cache: cache, beforeLookup: beforeLookup)
+        }, limiter: dependencies.rateLimiter)
     let routes = Routes(router: router, authenticator: authenticator, changes: ChangeFeedTypes())
     OpsRoutes(pool: dependencies.pool, metrics: dependencies.metrics).register(routes)
     UnitRoutes(pool: dependencies.pool).register(routes)
     PlanRoutes(pool: dependencies.pool).register(routes)
     PlanTaskRoutes(pool: dependencies.pool).register(routes)
     EventRoutes(pool: dependencies.pool).register(routes)
-    for type in ["events", "training_sessions", "training_participants", "media_entries"] { routes.changes.publish(type, to: .everyone) } // TEMP until their folders follow the recipe
+    for type in ["events", "training_sessions", "training_participants", "media_entries"] { routes.changes.publish(type, to: .everyone) }  // TEMP until their folders follow the recipe
     TrainingRoutes(pool: dependencies.pool).register(routes)
     MediaRoutes(pool: dependencies.pool).register(routes)
     ReportPeriodRoutes(pool: dependencies.pool).register(routes)
@@ -89,8 +91,9 @@ public func buildApplication(
     try await checkMigrations(config, pool: pool, logger: logger)
 
     let limiter = config.rateLimitPerSecond > 0 ? RateLimiter(rate: config.rateLimitPerSecond, burst: config.rateLimitBurst) : nil
-    let dependencies = AppDependencies(pool: pool, metrics: bootstrapMetrics(), routes: RouteTable(), rateLimiter: limiter,
-                                       tokenCache: TokenCache(lifetime: config.tokenCacheLifetime))
+    let dependencies = AppDependencies(
+        pool: pool, metrics: bootstrapMetrics(), routes: RouteTable(), rateLimiter: limiter,
+        tokenCache: TokenCache(lifetime: config.tokenCacheLifetime))
     let router = buildRouter(dependencies)
     var app = Application(
         router: router,

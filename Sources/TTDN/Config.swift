@@ -44,7 +44,9 @@ public struct AppConfig: Sendable {
         if let ms = environment["TTDN_TOKEN_CACHE_MS"].flatMap(Int.init), ms >= 0 { config.tokenCacheLifetime = .milliseconds(ms) }
         if let burst = environment["TTDN_RATE_LIMIT_BURST"].flatMap(Double.init), burst >= 1 { config.rateLimitBurst = burst }
         if let seconds = environment["TTDN_IDLE_TIMEOUT_S"].flatMap(Int.init), seconds > 0 { config.connectionLimits.idleTimeout = .seconds(seconds) }
-        if let seconds = environment["TTDN_BODY_TIMEOUT_S"].flatMap(Int.init), seconds > 0 { config.connectionLimits.bodyReadTimeout = .seconds(seconds) }
+        if let seconds = environment["TTDN_BODY_TIMEOUT_S"].flatMap(Int.init), seconds > 0 {
+            config.connectionLimits.bodyReadTimeout = .seconds(seconds)
+        }
         if let count = environment["TTDN_MAX_CONNECTIONS"].flatMap(Int.init), count > 0 { config.connectionLimits.maxConnections = count }
         return config
     }

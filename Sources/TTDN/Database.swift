@@ -1,7 +1,7 @@
 import Logging
 import PQ
-import TTDNKit
 import ServiceLifecycle
+import TTDNKit
 
 /// The connection pool as a service of the application's service group: the HTTP server stops
 /// first (requests in flight finish), then the pool closes.
@@ -18,8 +18,10 @@ public struct DatabaseService: Service {
 
 extension AppConfig {
     public func makePool(logger: Logger) -> PQPool {
-        PQPool(configuration: PQConfiguration(url: databaseURL, applicationName: "ttdn",
-                                              statementTimeoutMilliseconds: statementTimeoutMilliseconds),
-               maxConnections: poolSize, acquireTimeout: poolAcquireTimeout, logger: logger)
+        PQPool(
+            configuration: PQConfiguration(
+                url: databaseURL, applicationName: "ttdn",
+                statementTimeoutMilliseconds: statementTimeoutMilliseconds),
+            maxConnections: poolSize, acquireTimeout: poolAcquireTimeout, logger: logger)
     }
 }

@@ -66,8 +66,9 @@ struct Serve: AsyncParsableCommand {
         // TTDN_SHUTDOWN_TIMEOUT_S what still runs is cancelled (its statements get a cancel
         // request and roll back: no client without an answer has a committed write), so the
         // process is gone within the timeout.
-        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
-                                              cancellationSignals: [], logger: database.logger(config))
+        var group = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
+            cancellationSignals: [], logger: database.logger(config))
         group.maximumGracefulShutdownDuration = config.shutdownTimeout - config.shutdownCancellationMargin
         group.maximumCancellationDuration = config.shutdownCancellationMargin
         try await ServiceGroup(configuration: group).run()

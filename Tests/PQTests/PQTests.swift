@@ -1,14 +1,17 @@
 import Foundation
 import PQ
-import Testing
 import TestSupport
+import Testing
 
 /// Each test gets a fresh database of its own in the PostgreSQL that `make test` started.
-func freshPool(maxConnections: Int = 4, statementTimeoutMilliseconds: Int = 30_000,
-               acquireTimeout: Duration = .seconds(5)) async throws -> PQPool {
+func freshPool(
+    maxConnections: Int = 4, statementTimeoutMilliseconds: Int = 30_000,
+    acquireTimeout: Duration = .seconds(5)
+) async throws -> PQPool {
     let url = try await TestDatabase.createDatabase(prefix: "pq")
-    return PQPool(configuration: PQConfiguration(url: url, statementTimeoutMilliseconds: statementTimeoutMilliseconds),
-                  maxConnections: maxConnections, acquireTimeout: acquireTimeout)
+    return PQPool(
+        configuration: PQConfiguration(url: url, statementTimeoutMilliseconds: statementTimeoutMilliseconds),
+        maxConnections: maxConnections, acquireTimeout: acquireTimeout)
 }
 
 struct Payload: Codable, Equatable, Sendable {
@@ -25,7 +28,8 @@ struct RoundTripTests {
         defer { pool.close() }
         try await pool.withConnection { connection in
             try await connection.runScript("CREATE TYPE weekday AS ENUM ('monday', 'tuesday')")
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT \(Weekday.tuesday)::weekday AS enum_value, \(Weekday.monday)::text AS text_value,
                        \(Optional<Weekday>.none)::weekday AS nothing, 'sunday'::text AS unknown
                 """)
@@ -42,7 +46,8 @@ struct RoundTripTests {
         let id = UUID()
         let when = Date(timeIntervalSince1970: 1_683_251_696.123456)
         let day = CalendarDate(year: 2023, month: 5, day: 5)!
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT \(42)::int8 AS i, \(Int32(-7))::int4 AS i4, \(Int64.max)::int8 AS big, \(3.25)::float8 AS d,
                    \(true) AS t, \(false) AS f, \(id) AS id, \(when) AS ts, \(day) AS day,
                    \(Optional<String>.none)::text AS nothing, \(Optional<Int>.none) AS no_int
@@ -103,7 +108,8 @@ struct RoundTripTests {
         #expect(nfc.utf8.count != nfd.utf8.count)
         _ = try await pool.query("CREATE TABLE texts (id serial PRIMARY KEY, body text NOT NULL)")
         _ = try await pool.query("INSERT INTO texts (body) VALUES (\(nfc)), (\(nfd))")
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT body, octet_length(body) AS bytes, body IS NFC NORMALIZED AS is_nfc FROM texts ORDER BY id
             """)
         #expect(try rows[0].decode("body", as: String.self) == nfc)
@@ -122,7 +128,8 @@ struct RoundTripTests {
         let payload = Payload(name: "Tuần ASEAN \"28/7\"", tags: ["a,b", "c\\d", "{}", "NULL"])
         let tags = ["Lào", "Campuchia", "with \"quotes\"", "comma,inside", "", "NULL"]
         let numbers: [Int64] = [1, -2, Int64.max]
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT \(PQJSON(payload)) AS doc, \(tags) AS tags, \(numbers) AS numbers, ARRAY[]::text[] AS empty,
                    \(tags)::text[] = ARRAY['Lào','Campuchia','with "quotes"','comma,inside','','NULL'] AS same
             """)
@@ -178,8 +185,8 @@ struct ErrorTests {
         #expect(error?.sqlState == "23505")
         #expect(error?.isUniqueViolation == true)
         #expect(error?.constraint == "units_code_key")
-        #expect(error?.detail?.contains(secret) == true) // the server's detail quotes it...
-        #expect(error.map { String(describing: $0) }?.contains(secret) == false) // ...the description never does
+        #expect(error?.detail?.contains(secret) == true)  // the server's detail quotes it...
+        #expect(error.map { String(describing: $0) }?.contains(secret) == false)  // ...the description never does
     }
 
     @Test func statementTimeoutIsItsOwnError() async throws {

@@ -47,8 +47,12 @@ public final class PrivateCluster: @unchecked Sendable {
     }
 
     public func start() throws {
-        _ = try run("pg_ctl", ["-D", directory.path + "/data", "-l", directory.path + "/server.log", "-w", "-t", "30",
-                               "-o", "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start"])
+        _ = try run(
+            "pg_ctl",
+            [
+                "-D", directory.path + "/data", "-l", directory.path + "/server.log", "-w", "-t", "30",
+                "-o", "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+            ])
     }
 
     /// `mode`: smart, fast or immediate.

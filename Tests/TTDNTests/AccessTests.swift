@@ -1,9 +1,9 @@
 import Foundation
-import TTDNKit
 import PQ
-import Testing
-import TestSupport
 import TTDN
+import TTDNKit
+import TestSupport
+import Testing
 
 @Suite("Tokens and roles")
 struct AccessTests {
@@ -48,14 +48,17 @@ struct AccessTests {
         let secret = try #require(created.json["secret"] as? String)
         #expect(secret.hasPrefix("ttdn_"))
         let tokenID = try #require((created.json["token"] as? [String: Any])?["id"] as? String)
-        let leaks = try await server.pool.query("""
+        let leaks = try await server.pool.query(
+            """
             SELECT count(*)::int8 AS n FROM api_tokens t
             WHERE t::text LIKE '%' || \(String(secret.suffix(40))) || '%'
             """)
         #expect(try leaks[0].decode("n", as: Int.self) == 0)
-        let audit = try await server.pool.query("SELECT count(*)::int8 AS n FROM audit_events WHERE after::text LIKE '%' || \(String(secret.suffix(40))) || '%'")
+        let audit = try await server.pool.query(
+            "SELECT count(*)::int8 AS n FROM audit_events WHERE after::text LIKE '%' || \(String(secret.suffix(40))) || '%'")
         #expect(try audit[0].decode("n", as: Int.self) == 0)
-        let kept = try await server.pool.query("SELECT count(*)::int8 AS n FROM idempotency_keys WHERE body LIKE '%' || \(String(secret.suffix(40))) || '%'")
+        let kept = try await server.pool.query(
+            "SELECT count(*)::int8 AS n FROM idempotency_keys WHERE body LIKE '%' || \(String(secret.suffix(40))) || '%'")
         #expect(try kept[0].decode("n", as: Int.self) == 0)
         let replay = try await server.post("/v1/tokens", ["role": "viewer", "name": "báo cáo tổng hợp"], headers: ["Idempotency-Key": key])
         #expect(replay.status == 201)
@@ -94,9 +97,12 @@ struct AccessTests {
             Case(method: "GET", path: "/v1/units/\(unitAID)/subtree", json: nil, admin: 200, editorA: 200, editorB: 200, viewer: 200),
             Case(method: "POST", path: "/v1/units", json: newUnit(), admin: 201, editorA: 403, editorB: 403, viewer: 403),
             Case(method: "POST", path: "/v1/units/import?dry_run=true", json: [newUnit()], admin: 200, editorA: 403, editorB: 403, viewer: 403),
-            Case(method: "PATCH", path: "/v1/units/\(childOfA["id"] as! String)", json: ["phone": "0225 111 222"], admin: 200, editorA: 200, editorB: 403, viewer: 403),
+            Case(
+                method: "PATCH", path: "/v1/units/\(childOfA["id"] as! String)", json: ["phone": "0225 111 222"], admin: 200, editorA: 200,
+                editorB: 403, viewer: 403),
             Case(method: "PATCH", path: "/v1/units/\(unitAID)", json: ["kind": "high_school"], admin: 200, editorA: 403, editorB: 403, viewer: 403),
-            Case(method: "DELETE", path: "/v1/units/\(UUID().uuidString.lowercased())", json: nil, admin: 404, editorA: 403, editorB: 403, viewer: 403),
+            Case(
+                method: "DELETE", path: "/v1/units/\(UUID().uuidString.lowercased())", json: nil, admin: 404, editorA: 403, editorB: 403, viewer: 403),
             Case(method: "GET", path: "/v1/tokens", json: nil, admin: 200, editorA: 403, editorB: 403, viewer: 403),
             Case(method: "POST", path: "/v1/tokens", json: ["role": "viewer", "name": "x"], admin: 201, editorA: 403, editorB: 403, viewer: 403),
             Case(method: "GET", path: "/v1/tokens/\(victimID)", json: nil, admin: 200, editorA: 403, editorB: 403, viewer: 403),
@@ -166,7 +172,8 @@ struct AuditAndChangeTests {
                 group.addTask {
                     for n in 0..<perWriter {
                         let body = try JSONSerialization.data(withJSONObject: [
-                            "code": "\(marker)-\(writer)-\(n)", "name": "Nguồn tin \(writer)-\(n)", "kind": "high_school"])
+                            "code": "\(marker)-\(writer)-\(n)", "name": "Nguồn tin \(writer)-\(n)", "kind": "high_school",
+                        ])
                         let answer = try await server.request("POST", "/v1/units", body: body, headers: ["Content-Type": "application/json"])
                         #expect(answer.status == 201)
                     }
@@ -198,7 +205,8 @@ struct AuditAndChangeTests {
             _ = try await older.query("SELECT pg_current_xact_id()")
             #expect(try await server.patch("/v1/units/\(id)", ["district": "Đồ Sơn"]).status == 200)
             _ = try await older.query("UPDATE units SET district = 'Kiến Thụy', version = version + 1 WHERE id = \(id)::uuid")
-            _ = try await older.query("""
+            _ = try await older.query(
+                """
                 INSERT INTO audit_events (resource_type, resource_id, action, changed_fields, before, after)
                 SELECT resource_type, resource_id, 'update', '{district}', after, jsonb_set(after, '{district}', '"Kiến Thụy"')
                 FROM audit_events WHERE resource_type = 'units' AND resource_id = \(id) ORDER BY id DESC LIMIT 1
@@ -282,17 +290,21 @@ struct RouteSweepTests {
             #expect(anonymous.status == 401, "\(route)")
             #expect(anonymous.header("WWW-Authenticate") != nil, "\(route)")
             guard method != "GET" else { continue }
-            let asViewer = try await server.request(method, path, token: viewer, json: body,
-                                                    headers: method == "PATCH" ? ["Content-Type": "application/merge-patch+json"] : [:])
+            let asViewer = try await server.request(
+                method, path, token: viewer, json: body,
+                headers: method == "PATCH" ? ["Content-Type": "application/merge-patch+json"] : [:])
             #expect([403, 404].contains(asViewer.status), "viewer \(route): \(asViewer.status)")
             // Admin-only writes are refused to an editor before anything is looked up.
-            if ["/v1/units", "/v1/units/import", "/v1/tokens", "/v1/plans", "/v1/plan-tasks", "/v1/events", "/v1/training-sessions",
-                "/v1/report-periods", "/v1/report-indicators", "/v1/report-periods/generate"].contains(route.template) {
+            if [
+                "/v1/units", "/v1/units/import", "/v1/tokens", "/v1/plans", "/v1/plan-tasks", "/v1/events", "/v1/training-sessions",
+                "/v1/report-periods", "/v1/report-indicators", "/v1/report-periods/generate",
+            ].contains(route.template) {
                 let asEditor = try await server.request(method, path, token: editor, json: body)
                 #expect(asEditor.status == 403, "editor \(route): \(asEditor.status)")
             }
         }
-        let after = try await server.pool.query("""
+        let after = try await server.pool.query(
+            """
             SELECT count(*)::int8 AS n FROM audit_events WHERE actor_token_id IN
               (SELECT id FROM api_tokens WHERE public_id IN (\(String(viewer.split(separator: "_")[1])), \(String(editor.split(separator: "_")[1]))))
             """)[0].decode("n", as: Int.self)

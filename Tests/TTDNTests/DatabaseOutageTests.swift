@@ -1,10 +1,10 @@
 import Foundation
-import TTDNKit
-import Synchronization
 import PQ
-import Testing
-import TestSupport
+import Synchronization
 import TTDN
+import TTDNKit
+import TestSupport
+import Testing
 
 final class Counter: Sendable {
     private let count = Mutex(0)

@@ -1,8 +1,8 @@
 import Foundation
-import TTDNKit
-import Testing
-import TestSupport
 import TTDN
+import TTDNKit
+import TestSupport
+import Testing
 
 @Suite("Events calendar")
 struct EventTests {
@@ -29,12 +29,20 @@ struct EventTests {
 
     @Test func yearlyRangesAndOneOffEventsExpand() async throws {
         let server = try await TestServer.get()
-        let wrap = try await server.post("/v1/events", ["title": "Chiến dịch cuối năm", "kind": "campaign", "recurrence": "yearly",
-                                                        "month": 12, "day": 20, "end_month": 1, "end_day": 10])
+        let wrap = try await server.post(
+            "/v1/events",
+            [
+                "title": "Chiến dịch cuối năm", "kind": "campaign", "recurrence": "yearly",
+                "month": 12, "day": 20, "end_month": 1, "end_day": 10,
+            ])
         #expect(wrap.status == 201)
-        let conference = try await server.post("/v1/events", ["title": "Hội thảo hợp tác Lào - Campuchia", "kind": "conference",
-                                                              "recurrence": "once", "starts_on": "2023-10-02", "ends_on": "2023-10-03",
-                                                              "founding_year": 2023])
+        let conference = try await server.post(
+            "/v1/events",
+            [
+                "title": "Hội thảo hợp tác Lào - Campuchia", "kind": "conference",
+                "recurrence": "once", "starts_on": "2023-10-02", "ends_on": "2023-10-03",
+                "founding_year": 2023,
+            ])
         #expect(conference.status == 201)
         let january = try await server.get("/v1/events/occurrences?from=2024-01-05&to=2024-01-06")
         let wrapped = january.items.first { $0["event_id"] as? String == wrap.json["id"] as? String }

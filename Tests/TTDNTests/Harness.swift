@@ -1,9 +1,10 @@
 import Foundation
-import TTDNKit
 import PQ
-import TestSupport
 import TTDN
+import TTDNKit
+import TestSupport
 import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -64,7 +65,7 @@ final class TestServer: Sendable {
         config.sqlDirectory = sqlDirectory
         config.logLevel = .warning
         config.poolSize = 8
-        config.rateLimitPerSecond = 0 // the concurrency tests fire hundreds of requests with one token
+        config.rateLimitPerSecond = 0  // the concurrency tests fire hundreds of requests with one token
         return config
     }
 
@@ -76,8 +77,10 @@ final class TestServer: Sendable {
         }
     }
 
-    func request(_ method: String, _ path: String, token: String? = nil, json: Any? = nil, body: Data? = nil,
-                 headers: [String: String] = [:]) async throws -> HTTPAnswer {
+    func request(
+        _ method: String, _ path: String, token: String? = nil, json: Any? = nil, body: Data? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> HTTPAnswer {
         var request = URLRequest(url: URL(string: baseURL + path)!)
         request.httpMethod = method
         request.timeoutInterval = 30

@@ -1,7 +1,8 @@
 import Foundation
-import TTDNKit
 import PQ
+import TTDNKit
 import Testing
+
 @testable import TTDN
 
 /// JSONWriter must answer what JSONEncoder (snake_case keys, RFC 3339 dates) answered before it.
@@ -15,7 +16,7 @@ struct JSONWriterTests {
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(firstPart, forKey: .firstPart)
-            try rest.encode(to: encoder) // a second container on the same encoder: one object
+            try rest.encode(to: encoder)  // a second container on the same encoder: one object
         }
     }
     struct Nested: Encodable {
@@ -90,10 +91,15 @@ struct JSONWriterTests {
     @Test func keysAreConvertedAsFoundationConvertsThem() throws {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        for key in ["unitID", "p90Seconds", "URLValue", "onTime", "a", "ABC", "myHTTPServer2Port", "already_snake", "x1Y2", "responseURL", "émigréCase"] {
+        for key in [
+            "unitID", "p90Seconds", "URLValue", "onTime", "a", "ABC", "myHTTPServer2Port", "already_snake", "x1Y2", "responseURL", "émigréCase",
+        ] {
             struct One: Encodable {
                 let key: String
-                struct K: CodingKey { var stringValue: String; var intValue: Int? { nil }; init(stringValue: String) { self.stringValue = stringValue }; init?(intValue: Int) { nil } }
+                struct K: CodingKey {
+                    var stringValue: String; var intValue: Int? { nil }; init(stringValue: String) { self.stringValue = stringValue };
+                    init?(intValue: Int) { nil }
+                }
                 func encode(to encoder: any Encoder) throws {
                     var c = encoder.container(keyedBy: K.self)
                     try c.encode(1, forKey: K(stringValue: key))

@@ -1,8 +1,8 @@
 import Foundation
-import TTDNKit
-import Testing
-import TestSupport
 import TTDN
+import TTDNKit
+import TestSupport
+import Testing
 
 @Suite("Ops endpoints and HTTP basics")
 struct OpsTests {
@@ -60,9 +60,11 @@ struct OpsTests {
         #expect(tooLarge.header("Content-Type") == "application/problem+json")
         let malformed = try await server.request("POST", "/v1/units", body: Data("{\"code\": ".utf8), headers: ["Content-Type": "application/json"])
         #expect(malformed.status == 400)
-        let invalidUTF8 = try await server.request("POST", "/v1/units", body: Data([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: ["Content-Type": "application/json"])
+        let invalidUTF8 = try await server.request(
+            "POST", "/v1/units", body: Data([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: ["Content-Type": "application/json"])
         #expect(invalidUTF8.status == 400)
-        let wrongType = try await server.request("POST", "/v1/units", body: Data("code=x".utf8), headers: ["Content-Type": "application/x-www-form-urlencoded"])
+        let wrongType = try await server.request(
+            "POST", "/v1/units", body: Data("code=x".utf8), headers: ["Content-Type": "application/x-www-form-urlencoded"])
         #expect(wrongType.status == 415)
     }
 }

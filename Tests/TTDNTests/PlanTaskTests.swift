@@ -1,17 +1,19 @@
 import Foundation
-import TTDNKit
 import PQ
-import Testing
-import TestSupport
 import TTDN
+import TTDNKit
+import TestSupport
+import Testing
 
 /// A plan of its own for one test, issued by a fresh unit.
 func makePlan(_ server: TestServer, year: Int = 2023) async throws -> String {
     let unit = try await server.createUnit(["kind": "department"])
-    let plan = try await server.post("/v1/plans", [
-        "year": year, "title": "Kế hoạch thử \(uniqueCode())", "issuing_unit_id": unit["id"]!,
-        "legal_bases": [["number": "72/2015/NĐ-CP", "date": "2015-08-07", "issuer": "Chính phủ"]],
-    ])
+    let plan = try await server.post(
+        "/v1/plans",
+        [
+            "year": year, "title": "Kế hoạch thử \(uniqueCode())", "issuing_unit_id": unit["id"]!,
+            "legal_bases": [["number": "72/2015/NĐ-CP", "date": "2015-08-07", "issuer": "Chính phủ"]],
+        ])
     guard plan.status == 201 else { throw CLIError("plan: \(plan.status) \(plan.text)") }
     return plan.json["id"] as! String
 }
@@ -56,8 +58,12 @@ struct PlanTaskTests {
         #expect(cycle.status == 422)
         #expect(cycle.errorFields == ["parent_id"])
         let otherPlan = try await makePlan(server)
-        let foreign = try await server.post("/v1/plan-tasks", ["plan_id": otherPlan, "code": "I.1", "title": "x", "category": "core_task",
-                                                               "parent_id": parent["id"]!])
+        let foreign = try await server.post(
+            "/v1/plan-tasks",
+            [
+                "plan_id": otherPlan, "code": "I.1", "title": "x", "category": "core_task",
+                "parent_id": parent["id"]!,
+            ])
         #expect(foreign.status == 422)
         #expect(foreign.errorFields == ["parent_id"])
         let duplicate = try await server.post("/v1/plan-tasks", ["plan_id": plan, "code": "III.2", "title": "x", "category": "core_task"])
@@ -130,8 +136,12 @@ struct PlanTaskTests {
         #expect(try await server.patch(path, ["progress": 30, "status": "in_progress"], token: editorB).status == 403)
         #expect(try await server.patch(path, ["progress": 30, "status": "in_progress"], token: viewer).status == 403)
         #expect(try await server.post("/v1/plan-tasks/\(taskID)/assignments", ["unit_id": unitB["id"]!], token: editorB).status == 403)
-        let mine = try await server.patch(path, ["progress": 30, "status": "in_progress", "note": "Đã đăng 3 bài",
-                                                 "evidence_urls": ["https://lechan.haiphong.edu.vn/tin-tuc/1"]], token: editorA)
+        let mine = try await server.patch(
+            path,
+            [
+                "progress": 30, "status": "in_progress", "note": "Đã đăng 3 bài",
+                "evidence_urls": ["https://lechan.haiphong.edu.vn/tin-tuc/1"],
+            ], token: editorA)
         #expect(mine.status == 200)
         #expect(mine.json["progress"] as? Int == 30)
         #expect(try await server.patch(path, ["due_on": "2023-12-31"], token: editorA).status == 422)
@@ -146,8 +156,10 @@ struct PlanTaskTests {
         let school = try await server.createUnit()
         let leadID = lead["id"] as! String
         // As of 2023-07-01: D.1 done on time, D.2 done late, D.3 running within Q3, D.4 overdue, D.5 cancelled.
-        let d1 = try await makeTask(server, plan: plan, code: "D.1", ["due_on": "2023-05-05", "status": "done", "completed_on": "2023-05-01", "lead_unit_ids": [leadID]])
-        _ = try await makeTask(server, plan: plan, code: "D.2", ["due_on": "2023-05-05", "status": "done", "completed_on": "2023-06-01", "lead_unit_ids": [leadID]])
+        let d1 = try await makeTask(
+            server, plan: plan, code: "D.1", ["due_on": "2023-05-05", "status": "done", "completed_on": "2023-05-01", "lead_unit_ids": [leadID]])
+        _ = try await makeTask(
+            server, plan: plan, code: "D.2", ["due_on": "2023-05-05", "status": "done", "completed_on": "2023-06-01", "lead_unit_ids": [leadID]])
         _ = try await makeTask(server, plan: plan, code: "D.3", ["year": 2023, "quarter": 3, "lead_unit_ids": [leadID]])
         let d4 = try await makeTask(server, plan: plan, code: "D.4", ["due_on": "2023-06-30", "status": "in_progress", "progress": 20])
         _ = try await makeTask(server, plan: plan, code: "D.5", ["status": "cancelled"])
@@ -172,7 +184,10 @@ struct PlanTaskTests {
         #expect(perAssigned.first?["unit_id"] as? String == school["id"] as? String)
         #expect(perAssigned.first?["total"] as? Int == 2)
         let csv = try await server.get("/v1/aggregates/tasks?plan_id=\(plan)&as_of=2023-07-01", headers: ["Accept": "text/csv"])
-        #expect(csv.text.hasPrefix("scope,unit_id,unit_code,unit_name,total,not_started,in_progress,done,cancelled,done_on_time,done_late,in_progress_on_time,overdue\r\n"))
+        #expect(
+            csv.text.hasPrefix(
+                "scope,unit_id,unit_code,unit_name,total,not_started,in_progress,done,cancelled,done_on_time,done_late,in_progress_on_time,overdue\r\n"
+            ))
         #expect(csv.text.contains("tasks,,,,5,1,1,2,1,1,1,1,1\r\n"))
         #expect(try await server.get("/v1/aggregates/tasks").status == 400)
     }
@@ -182,7 +197,8 @@ struct PlanTaskTests {
         let unit = try await server.createUnit(["kind": "department"])
         let first = try await server.post("/v1/plans", ["year": 2024, "title": "Kế hoạch 2024", "issuing_unit_id": unit["id"]!, "status": "active"])
         #expect(first.status == 201)
-        let second = try await server.post("/v1/plans", ["year": 2024, "title": "Kế hoạch 2024 (bổ sung)", "issuing_unit_id": unit["id"]!, "status": "active"])
+        let second = try await server.post(
+            "/v1/plans", ["year": 2024, "title": "Kế hoạch 2024 (bổ sung)", "issuing_unit_id": unit["id"]!, "status": "active"])
         #expect(second.status == 422)
         #expect(second.errorFields == ["status"])
         let draft = try await server.post("/v1/plans", ["year": 2024, "title": "Dự thảo", "issuing_unit_id": unit["id"]!])

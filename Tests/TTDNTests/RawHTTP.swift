@@ -1,5 +1,6 @@
 import Foundation
 import TTDNKit
+
 #if canImport(Glibc)
 import Glibc
 #endif

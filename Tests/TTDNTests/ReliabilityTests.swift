@@ -1,12 +1,13 @@
 import Foundation
-import TTDNKit
 import PQ
-import Testing
-import TestSupport
 import TTDN
+import TTDNKit
+import TestSupport
+import Testing
 
 /// The `ttdn` executable this test run built (or TTDN_BIN).
-let ttdnBinary: String = ProcessInfo.processInfo.environment["TTDN_BIN"]
+let ttdnBinary: String =
+    ProcessInfo.processInfo.environment["TTDN_BIN"]
     ?? URL(fileURLWithPath: sqlDirectory).deletingLastPathComponent().appendingPathComponent(".build/debug/ttdn").path
 
 /// `ttdn serve` as a process of its own against `databaseURL`. A port picked as free can be taken
@@ -25,7 +26,7 @@ func spawnServer(databaseURL: String, extra: [String: String] = [:]) async throw
                 let server = TestServer(baseURL: "http://127.0.0.1:\(port)", pool: shared.pool, config: shared.config, adminToken: shared.adminToken)
                 return (process, server)
             }
-            if await process.wait(timeout: .milliseconds(20)) != nil { break } // exited: the port was taken
+            if await process.wait(timeout: .milliseconds(20)) != nil { break }  // exited: the port was taken
         }
     }
     throw CLIError("ttdn serve did not start")
@@ -97,7 +98,7 @@ struct ReliabilityTests {
         let (port, task) = try await TestServer.start(config)
         defer { task.cancel() }
         let server = TestServer(baseURL: "http://127.0.0.1:\(port)", pool: shared.pool, config: config, adminToken: shared.adminToken)
-        _ = try await server.get("/v1/units/\(id)") // warm the single connection
+        _ = try await server.get("/v1/units/\(id)")  // warm the single connection
         let lock = try await RowLock(unit: id, pool: shared.pool)
         let blocked = Task { try await server.patch("/v1/units/\(id)", ["district": "Kiến Thụy"]) }
         try await Task.sleep(for: .milliseconds(200))
@@ -126,7 +127,7 @@ struct ReliabilityTests {
         await lock.release()
         #expect(slow.status == 503)
         #expect(ContinuousClock.now - started < .seconds(3))
-        #expect(try await server.get("/v1/units/\(id)").json["district"] is NSNull) // nothing half-written
+        #expect(try await server.get("/v1/units/\(id)").json["district"] is NSNull)  // nothing half-written
     }
 
     @Test func sigtermLetsAcceptedRequestsFinishAndExits() async throws {
@@ -161,8 +162,10 @@ struct ReliabilityTests {
             for n in 0..<10 {
                 group.addTask {
                     let body = try JSONSerialization.data(withJSONObject: ["district": "Quận \(n)"])
-                    return try await servers[n % 2].request("PATCH", path, body: body,
-                                                            headers: ["Content-Type": "application/merge-patch+json", "If-Match": "\"v1\""]).status
+                    return try await servers[n % 2].request(
+                        "PATCH", path, body: body,
+                        headers: ["Content-Type": "application/merge-patch+json", "If-Match": "\"v1\""]
+                    ).status
                 }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -177,8 +180,10 @@ struct ReliabilityTests {
         _ = try await withThrowingTaskGroup(of: Int.self) { group in
             for n in 0..<20 {
                 group.addTask {
-                    try await servers[n % 2].request("POST", "/v1/units", body: body,
-                                                     headers: ["Content-Type": "application/json", "Idempotency-Key": key]).status
+                    try await servers[n % 2].request(
+                        "POST", "/v1/units", body: body,
+                        headers: ["Content-Type": "application/json", "Idempotency-Key": key]
+                    ).status
                 }
             }
             return try await group.reduce(0) { $0 + $1 }
@@ -193,9 +198,13 @@ struct ReliabilityTests {
         _ = try await withThrowingTaskGroup(of: Int.self) { group in
             for n in 0..<40 {
                 group.addTask {
-                    let body = try JSONSerialization.data(withJSONObject: ["full_name": "Người \(n)", "unit_id": schoolID, "email": "t\(n)-\(tag)@e.vn"])
-                    return try await servers[n % 2].request("POST", "/v1/training-sessions/\(session)/participants", body: body,
-                                                            headers: ["Content-Type": "application/json"]).status
+                    let body = try JSONSerialization.data(withJSONObject: [
+                        "full_name": "Người \(n)", "unit_id": schoolID, "email": "t\(n)-\(tag)@e.vn",
+                    ])
+                    return try await servers[n % 2].request(
+                        "POST", "/v1/training-sessions/\(session)/participants", body: body,
+                        headers: ["Content-Type": "application/json"]
+                    ).status
                 }
             }
             return try await group.reduce(0) { $0 + $1 }
@@ -220,18 +229,27 @@ struct ReliabilityTests {
 
     @Test func badInputIsA4xxNamingTheFieldAndChangesNothing() async throws {
         let server = try await TestServer.get()
-        let before = try await server.pool.query("SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM media_entries) AS n")[0].decode("n", as: Int.self)
+        let before = try await server.pool.query("SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM media_entries) AS n")[0].decode(
+            "n", as: Int.self)
         let unitCases: [(String, Data)] = [
             ("malformed", Data("{\"code\": \"A\",".utf8)),
             ("wrong type", Data("{\"code\": 5, \"name\": \"x\", \"kind\": \"high_school\"}".utf8)),
             ("invalid utf-8", Data([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d])),
             ("nul", Data("{\"code\": \"A\\u0000B\", \"name\": \"x\", \"kind\": \"high_school\"}".utf8)),
-            ("long", try JSONSerialization.data(withJSONObject: ["code": uniqueCode(), "name": String(repeating: "Ư", count: 10_000), "kind": "high_school"])),
+            (
+                "long",
+                try JSONSerialization.data(withJSONObject: [
+                    "code": uniqueCode(), "name": String(repeating: "Ư", count: 10_000), "kind": "high_school",
+                ])
+            ),
             ("huge number", Data("{\"code\": \"N1\", \"name\": \"x\", \"kind\": \"high_school\", \"parent_id\": 1e999}".utf8)),
             ("injection", try JSONSerialization.data(withJSONObject: ["code": "x'; DROP TABLE units; --", "name": "x", "kind": "high_school"])),
             ("json injection", Data("{\"code\": \"J1\", \"name\": {\"$gt\": \"\"}, \"kind\": \"high_school\"}".utf8)),
             ("unknown enum", try JSONSerialization.data(withJSONObject: ["code": uniqueCode(), "name": "x", "kind": "palace"])),
-            ("bad date", try JSONSerialization.data(withJSONObject: ["code": uniqueCode(), "name": "x", "kind": "high_school", "valid_from": "2023-02-30"])),
+            (
+                "bad date",
+                try JSONSerialization.data(withJSONObject: ["code": uniqueCode(), "name": "x", "kind": "high_school", "valid_from": "2023-02-30"])
+            ),
         ]
         for (name, body) in unitCases {
             let answer = try await server.request("POST", "/v1/units", body: body, headers: ["Content-Type": "application/json"])
@@ -241,7 +259,8 @@ struct ReliabilityTests {
         }
         let mediaCases: [[String: Any]] = [
             mediaBody(["published_at": "2023-13-45T99:00:00Z"]), mediaBody(["country": "VNM"]), mediaBody(["language": "vietnamese language"]),
-            mediaBody(["sentiment": "furious"]), mediaBody(["topics": [String(repeating: "t", count: 500)]]), mediaBody(["url": "javascript:alert(1)"]),
+            mediaBody(["sentiment": "furious"]), mediaBody(["topics": [String(repeating: "t", count: 500)]]),
+            mediaBody(["url": "javascript:alert(1)"]),
         ]
         for body in mediaCases {
             let answer = try await server.post("/v1/media-entries", body)
@@ -251,8 +270,9 @@ struct ReliabilityTests {
         for query in ["limit=-5", "limit=99999999999999999999", "from=2023-02-30", "q=\(String(repeating: "a", count: 300))"] {
             #expect(try await server.get("/v1/media-entries?\(query)").status == 400, "\(query)")
         }
-        let after = try await server.pool.query("SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM media_entries) AS n")[0].decode("n", as: Int.self)
-        #expect(after == before || after > before) // other tests write concurrently; none of ours may have
+        let after = try await server.pool.query("SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM media_entries) AS n")[0].decode(
+            "n", as: Int.self)
+        #expect(after == before || after > before)  // other tests write concurrently; none of ours may have
         let injected = try await server.pool.query("SELECT count(*)::int8 AS n FROM units WHERE code LIKE 'x''%'")
         #expect(try injected[0].decode("n", as: Int.self) == 0)
         #expect(try await server.pool.query("SELECT to_regclass('units') IS NOT NULL AS ok")[0].decode("ok", as: Bool.self))
@@ -266,31 +286,36 @@ struct RegressionTests {
         let session = try await makeSession(server, capacity: 1)
         let unit = try await server.createUnit()
         // Registration by unit code, as the spec's example does.
-        let byCode = try await server.post("/v1/training-sessions/\(session)/participants",
-                                           ["full_name": "Nguyễn Văn B", "unit_code": unit["code"]!, "email": "b-\(uniqueCode())@x.vn"])
+        let byCode = try await server.post(
+            "/v1/training-sessions/\(session)/participants",
+            ["full_name": "Nguyễn Văn B", "unit_code": unit["code"]!, "email": "b-\(uniqueCode())@x.vn"])
         #expect(byCode.status == 201)
-        let unknownCode = try await server.post("/v1/training-sessions/\(session)/participants",
-                                                ["full_name": "X", "unit_code": "NO-SUCH-UNIT", "email": "x-\(uniqueCode())@x.vn"])
+        let unknownCode = try await server.post(
+            "/v1/training-sessions/\(session)/participants",
+            ["full_name": "X", "unit_code": "NO-SUCH-UNIT", "email": "x-\(uniqueCode())@x.vn"])
         #expect(unknownCode.status == 422)
         // The first person waitlisted is position 1, in the answer too.
-        let waiting = try await server.post("/v1/training-sessions/\(session)/participants",
-                                            ["full_name": "C", "unit_id": unit["id"]!, "email": "c-\(uniqueCode())@x.vn"])
+        let waiting = try await server.post(
+            "/v1/training-sessions/\(session)/participants",
+            ["full_name": "C", "unit_id": unit["id"]!, "email": "c-\(uniqueCode())@x.vn"])
         #expect(waiting.json["waitlist_position"] as? Int == 1)
         // Calendar windows at the ends of time are refused, not crashed on.
         #expect(try await server.get("/v1/events/occurrences?from=0001-01-01&to=0001-12-31").status == 400)
         #expect(try await server.get("/v1/events.ics?from=9999-12-01&to=9999-12-31").status == 400)
         #expect(try await server.get("/v1/events.ics?from=2030-01-01").status == 200)
         // A NUL in a values key is a 422.
-        let report = try await server.post("/v1/reports", ["unit_id": unit["id"]!, "period_id": "2023-Q1", "values": ["articles_published\u{0}x": 1]])
+        let report = try await server.post(
+            "/v1/reports", ["unit_id": unit["id"]!, "period_id": "2023-Q1", "values": ["articles_published\u{0}x": 1]])
         #expect(report.status == 422)
         // A malformed Idempotency-Key is refused on dry runs too.
-        let dry = try await server.request("POST", "/v1/units/import?dry_run=true", json: [["code": uniqueCode(), "name": "x", "kind": "high_school"]],
-                                           headers: ["Idempotency-Key": "a b"])
+        let dry = try await server.request(
+            "POST", "/v1/units/import?dry_run=true", json: [["code": uniqueCode(), "name": "x", "kind": "high_school"]],
+            headers: ["Idempotency-Key": "a b"])
         #expect(dry.status == 400)
         // CSV is the whole list, on every list.
         let csv = try await server.get("/v1/plans", headers: ["Accept": "text/csv"])
         #expect(csv.header("Content-Type")?.hasPrefix("text/csv") == true)
         #expect(csv.text.hasPrefix("created_at,id,issued_on,issuing_unit_id"))
-        #expect(try await server.get("/v1/healthz").status == 404) // still alive
+        #expect(try await server.get("/v1/healthz").status == 404)  // still alive
     }
 }

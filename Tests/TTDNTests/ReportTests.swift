@@ -1,15 +1,19 @@
 import Foundation
-import TTDNKit
 import PQ
-import Testing
-import TestSupport
 import TTDN
+import TTDNKit
+import TestSupport
+import Testing
 
 /// An ad hoc period of its own, so counts of other tests do not mix in.
 func makePeriod(_ server: TestServer, due: String = "2039-05-05", ends: String = "2039-06-14") async throws -> String {
     let id = "2039-T\(UUID().uuidString.prefix(8))"
-    let answer = try await server.post("/v1/report-periods", ["id": id, "kind": "ad_hoc", "title": "Báo cáo thử \(id)",
-                                                              "starts_on": "2038-12-15", "ends_on": ends, "due_on": due])
+    let answer = try await server.post(
+        "/v1/report-periods",
+        [
+            "id": id, "kind": "ad_hoc", "title": "Báo cáo thử \(id)",
+            "starts_on": "2038-12-15", "ends_on": ends, "due_on": due,
+        ])
     guard answer.status == 201 else { throw CLIError("period: \(answer.status) \(answer.text)") }
     return id
 }
@@ -45,8 +49,12 @@ struct ReportTests {
         let other = try await server.createUnit(["kind": "district_office"])
         let editor = try await server.token(.editor, unit: unit["id"] as? String)
         let otherEditor = try await server.token(.editor, unit: other["id"] as? String)
-        let created = try await server.post("/v1/reports", ["period_id": period, "values": ["articles_published": 12, "narrative_summary": "Đã triển khai"],
-                                                            "sections": [["title": "Kết quả", "body": "Tổ chức 3 hoạt động"]]], token: editor)
+        let created = try await server.post(
+            "/v1/reports",
+            [
+                "period_id": period, "values": ["articles_published": 12, "narrative_summary": "Đã triển khai"],
+                "sections": [["title": "Kết quả", "body": "Tổ chức 3 hoạt động"]],
+            ], token: editor)
         #expect(created.status == 201, "\(created.text)")
         #expect(created.json["unit_id"] as? String == unit["id"] as? String)
         let path = "/v1/reports/\(created.json["id"] as! String)"
@@ -54,12 +62,12 @@ struct ReportTests {
         #expect(try await server.get(path, token: otherEditor).status == 404)
         #expect(try await server.patch(path, ["values": ["no_such_indicator": 1]], token: editor).status == 422)
         #expect(try await server.patch(path, ["values": ["articles_published": -1]], token: editor).status == 422)
-        #expect(try await server.request("POST", path + "/accept").status == 409) // not submitted yet
+        #expect(try await server.request("POST", path + "/accept").status == 409)  // not submitted yet
         #expect(try await server.request("POST", path + "/submit", token: otherEditor).status == 404)
         #expect(try await server.request("POST", path + "/submit", token: editor).status == 200)
         #expect(try await server.patch(path, ["values": ["articles_published": 13]], token: editor).status == 409)
         #expect(try await server.request("POST", path + "/accept", token: editor).status == 403)
-        #expect(try await server.request("POST", path + "/return").status == 422) // a comment is required
+        #expect(try await server.request("POST", path + "/return").status == 422)  // a comment is required
         let returned = try await server.request("POST", path + "/return", json: ["comment": "Bổ sung số liệu tập huấn"])
         #expect(returned.status == 200)
         #expect(try await server.patch(path, ["values": ["articles_published": 13]], token: editor).status == 200)
@@ -71,7 +79,8 @@ struct ReportTests {
         #expect(history == ["draft>submitted", "submitted>returned", "returned>submitted", "submitted>accepted"])
         #expect((accepted.json["history"] as? [[String: Any]])?[1]["comment"] as? String == "Bổ sung số liệu tập huấn")
         #expect(try await server.patch(path, ["values": ["articles_published": 1]]).status == 409)
-        #expect(try await server.auditActions("reports", id: created.json["id"] as! String)
+        #expect(
+            try await server.auditActions("reports", id: created.json["id"] as! String)
                 == ["create", "submit", "return", "update", "submit", "accept"])
     }
 
@@ -84,7 +93,8 @@ struct ReportTests {
         // Three report, one does not: 23:59 on the due day is on time, 00:00:30 the next day is late.
         let times = ["2039-05-05 23:59:00+07", "2039-05-06 00:00:30+07", "2039-05-01 10:00:00+07"]
         for (index, at) in times.enumerated() {
-            let report = try await server.post("/v1/reports", ["unit_id": ids[index], "period_id": period, "values": ["articles_published": index + 1]])
+            let report = try await server.post(
+                "/v1/reports", ["unit_id": ids[index], "period_id": period, "values": ["articles_published": index + 1]])
             let id = report.json["id"] as! String
             #expect(try await server.request("POST", "/v1/reports/\(id)/submit").status == 200)
             _ = try await server.pool.query("UPDATE reports SET first_submitted_at = \(at)::timestamptz WHERE id = \(UUID(uuidString: id)!)")
@@ -142,11 +152,18 @@ struct ReportTests {
         let unitID = unit["id"] as! String
         let session = try await makeSession(server, capacity: 10, ["starts_at": "2039-03-01T08:00:00+07:00", "ends_at": "2039-03-01T11:00:00+07:00"])
         for n in 0..<3 {
-            let p = try await server.post("/v1/training-sessions/\(session)/participants", ["full_name": "Cán bộ \(n)", "unit_id": unitID, "email": "cb\(n)-\(uniqueCode())@e.vn"])
-            _ = try await server.patch("/v1/training-sessions/\(session)/participants/\(p.json["id"] as! String)", ["attendance": n < 2 ? "present" : "absent"])
+            let p = try await server.post(
+                "/v1/training-sessions/\(session)/participants",
+                ["full_name": "Cán bộ \(n)", "unit_id": unitID, "email": "cb\(n)-\(uniqueCode())@e.vn"])
+            _ = try await server.patch(
+                "/v1/training-sessions/\(session)/participants/\(p.json["id"] as! String)", ["attendance": n < 2 ? "present" : "absent"])
         }
-        let media = try await server.post("/v1/media-entries", mediaBody(["misinformation": true, "related_unit_id": unitID, "response_status": "responded",
-                                                                        "response_note": "Đã đính chính", "responded_at": "2039-04-01T09:00:00+07:00"]))
+        let media = try await server.post(
+            "/v1/media-entries",
+            mediaBody([
+                "misinformation": true, "related_unit_id": unitID, "response_status": "responded",
+                "response_note": "Đã đính chính", "responded_at": "2039-04-01T09:00:00+07:00",
+            ]))
         #expect(media.status == 201, "\(media.text)")
         let report = try await server.post("/v1/reports", ["unit_id": unitID, "period_id": period, "values": ["trainings_attended": 5]])
         let path = "/v1/reports/\(report.json["id"] as! String)"
@@ -155,7 +172,7 @@ struct ReportTests {
         let values = filled.json["values"] as? [String: Any] ?? [:]
         #expect(values["people_trained"] as? Double == 2)
         #expect(values["misinformation_rebutted"] as? Double == 1)
-        #expect(values["trainings_attended"] as? Double == 5) // entered by a person, kept
+        #expect(values["trainings_attended"] as? Double == 5)  // entered by a person, kept
         #expect(Set(filled.json["prefilled"] as? [String] ?? []) == ["people_trained", "misinformation_rebutted", "assigned_tasks_done"])
         let corrected = try await server.patch(path, ["values": ["people_trained": 3]])
         #expect(!(corrected.json["prefilled"] as? [String] ?? []).contains("people_trained"))

@@ -1,10 +1,10 @@
 import Crypto
 import Foundation
-import TTDNKit
 import PQ
+import TTDN
+import TTDNKit
 import TestSupport
 import Testing
-import TTDN
 
 /// The five findings of the security issue, each as the attacker or operator saw it.
 @Suite("Security findings: paths, shutdown, timeouts, waitlist, idempotency scope")
@@ -18,15 +18,18 @@ struct SecurityFindingsTests {
         var answers: [String: Int] = [:]
         for route in routeTable().routes {
             let path = route.template.replacingOccurrences(of: #"\{[a-z_]+\}"#, with: id, options: .regularExpression)
-            let rest = String(path.dropFirst()) // without the leading slash
-            var variants = ["/" + path, "/./" + rest, path + "/", "/" + rest.replacingOccurrences(of: "/", with: "//"),
-                            "/x/../" + rest, "/%" + String(format: "%02X", rest.utf8.first!) + rest.dropFirst(),
-                            "/" + rest.replacingOccurrences(of: "/", with: "%2F"), "/" + rest.replacingOccurrences(of: "/", with: "/./"),
-                            path + "%20", path.uppercased()].filter { $0 != path }
+            let rest = String(path.dropFirst())  // without the leading slash
+            var variants = [
+                "/" + path, "/./" + rest, path + "/", "/" + rest.replacingOccurrences(of: "/", with: "//"),
+                "/x/../" + rest, "/%" + String(format: "%02X", rest.utf8.first!) + rest.dropFirst(),
+                "/" + rest.replacingOccurrences(of: "/", with: "%2F"), "/" + rest.replacingOccurrences(of: "/", with: "/./"),
+                path + "%20", path.uppercased(),
+            ].filter { $0 != path }
             if let slash = rest.firstIndex(of: "/") { variants.append("/" + rest[..<slash] + "%2f" + rest[rest.index(after: slash)...]) }
             for variant in variants {
-                let status = try await RawConnection.status(port: port, "\(route.method.rawValue) \(variant) HTTP/1.1",
-                                                             body: route.method == .get ? nil : "{}")
+                let status = try await RawConnection.status(
+                    port: port, "\(route.method.rawValue) \(variant) HTTP/1.1",
+                    body: route.method == .get ? nil : "{}")
                 answers["\(route.method.rawValue) \(variant)"] = status
             }
         }
@@ -36,7 +39,9 @@ struct SecurityFindingsTests {
         // The canonical spelling still works, with a token and (for the public routes) without.
         #expect(try await RawConnection.status(port: port, "GET /healthz HTTP/1.1") == 200)
         #expect(try await RawConnection.status(port: port, "GET /v1/units HTTP/1.1") == 401)
-        #expect(try await RawConnection.status(port: port, "GET /v1/units?limit=1 HTTP/1.1", headers: ["Authorization: Bearer \(shared.adminToken)"]) == 200)
+        #expect(
+            try await RawConnection.status(port: port, "GET /v1/units?limit=1 HTTP/1.1", headers: ["Authorization: Bearer \(shared.adminToken)"])
+                == 200)
     }
 
     /// A PATCH blocked on a row lock past TTDN_SHUTDOWN_TIMEOUT_S: the process exits within the
@@ -59,7 +64,7 @@ struct SecurityFindingsTests {
         #expect(status != nil, "still running 8 s after SIGTERM")
         #expect(exitedAfter < .milliseconds(2_600), "exited after \(exitedAfter)")
         #expect(answer == nil || answer!.status == 503, "\(answer?.status ?? 0) \(answer?.text ?? "")")
-        try await Task.sleep(for: .milliseconds(300)) // the server side of the closed connection rolls back
+        try await Task.sleep(for: .milliseconds(300))  // the server side of the closed connection rolls back
         #expect(try await shared.get("/v1/units/\(id)").json["address"] is NSNull, "the unanswered write committed")
         #expect(try await shared.auditActions("units", id: id) == ["create"])
     }
@@ -72,7 +77,9 @@ struct SecurityFindingsTests {
     }
 
     @Test func idleAndHalfSentConnectionsAreClosedAfterTheTimeout() async throws {
-        let (port, task) = try await limitedServer { $0.idleTimeout = .seconds(1); $0.bodyReadTimeout = .seconds(1) }
+        let (port, task) = try await limitedServer {
+            $0.idleTimeout = .seconds(1); $0.bodyReadTimeout = .seconds(1)
+        }
         defer { task.cancel() }
         let idle = try await RawConnection.open(port: port)
         let halfHead = try await RawConnection.open(port: port)
@@ -130,8 +137,9 @@ struct SecurityFindingsTests {
         let unit = try await server.createUnit()
         var ids: [String] = []
         for n in 0..<5 {
-            let answer = try await server.post("/v1/training-sessions/\(session)/participants",
-                                               ["full_name": "Người \(n)", "unit_id": unit["id"]!, "email": "p\(n)-\(uniqueCode())@e.vn"])
+            let answer = try await server.post(
+                "/v1/training-sessions/\(session)/participants",
+                ["full_name": "Người \(n)", "unit_id": unit["id"]!, "email": "p\(n)-\(uniqueCode())@e.vn"])
             #expect(answer.status == 201)
             ids.append(answer.json["id"] as! String)
         }
@@ -144,8 +152,9 @@ struct SecurityFindingsTests {
             #expect(person.json["state"] as? String == (n < 4 ? "registered" : "waitlisted"), "person \(n)")
         }
         #expect(try await server.auditActions("training_participants", id: ids[2]) == ["register", "promote"])
-        let newcomer = try await server.post("/v1/training-sessions/\(session)/participants",
-                                             ["full_name": "Người mới", "unit_id": unit["id"]!, "email": "new-\(uniqueCode())@e.vn"])
+        let newcomer = try await server.post(
+            "/v1/training-sessions/\(session)/participants",
+            ["full_name": "Người mới", "unit_id": unit["id"]!, "email": "new-\(uniqueCode())@e.vn"])
         #expect(newcomer.json["state"] as? String == "waitlisted")
         #expect(newcomer.json["waitlist_position"] as? Int == 2)
     }
@@ -159,8 +168,10 @@ struct SecurityFindingsTests {
         let key = UUID().uuidString
         var statuses: [Int] = []
         for path in ["/v1/events", "/v1/events/", "//v1/events", "/v1/events"] {
-            statuses.append(try await RawConnection.status(port: port, "POST \(path) HTTP/1.1",
-                                                           headers: ["Authorization: Bearer \(server.adminToken)", "Idempotency-Key: \(key)"], body: body))
+            statuses.append(
+                try await RawConnection.status(
+                    port: port, "POST \(path) HTTP/1.1",
+                    headers: ["Authorization: Bearer \(server.adminToken)", "Idempotency-Key: \(key)"], body: body))
         }
         #expect(statuses == [201, 404, 404, 201], "\(statuses)")
         let count = try await server.pool.query("SELECT count(*)::int8 AS n FROM events WHERE title = \(title)")[0].decode("n", as: Int.self)
@@ -173,14 +184,16 @@ struct SecurityFindingsTests {
 struct SecurityDecisionTests {
     @Test func aRepeatedMemberIsRefusedNamingIt() async throws {
         let server = try await TestServer.get()
-        let token = try await server.request("POST", "/v1/tokens", body: Data(#"{"role":"viewer","role":"admin","name":"hai lần"}"#.utf8),
-                                             headers: ["Content-Type": "application/json"])
+        let token = try await server.request(
+            "POST", "/v1/tokens", body: Data(#"{"role":"viewer","role":"admin","name":"hai lần"}"#.utf8),
+            headers: ["Content-Type": "application/json"])
         #expect(token.status == 422)
         #expect(token.errorFields == ["role"])
         let unit = try await server.createUnit()
-        let nested = try await server.request("POST", "/v1/reports",
-                                              body: Data(#"{"unit_id":"\#(unit["id"]!)","period_id":"2023-Q1","values":{"events_held":1,"events_held":2}}"#.utf8),
-                                              headers: ["Content-Type": "application/json"])
+        let nested = try await server.request(
+            "POST", "/v1/reports",
+            body: Data(#"{"unit_id":"\#(unit["id"]!)","period_id":"2023-Q1","values":{"events_held":1,"events_held":2}}"#.utf8),
+            headers: ["Content-Type": "application/json"])
         #expect(nested.status == 422)
         #expect(nested.errorFields == ["values.events_held"])
         // Other malformed documents stay 400s that say where.
@@ -202,12 +215,16 @@ struct SecurityDecisionTests {
         let read = try await server.get("/v1/reports/\(id)")
         #expect(read.text.contains(#""people_trained":123456789012.3456789"#))
         #expect(read.text.contains(#""events_held":0.1"#))
-        let stored = try await server.pool.query("""
+        let stored = try await server.pool.query(
+            """
             SELECT number_value::text AS v FROM report_values WHERE report_id = \(UUID(uuidString: id)!) AND indicator_code = 'people_trained'
             """)
         #expect(try stored[0].decode("v", as: String.self) == "123456789012.3456789")
-        let tooBig = try await server.request("POST", "/v1/reports", body: Data(body.replacingOccurrences(of: "123456789012.3456789", with: "1000000000000.0001")
-            .replacingOccurrences(of: "2023-Q2", with: "2023-Q3").utf8), headers: ["Content-Type": "application/json"])
+        let tooBig = try await server.request(
+            "POST", "/v1/reports",
+            body: Data(
+                body.replacingOccurrences(of: "123456789012.3456789", with: "1000000000000.0001")
+                    .replacingOccurrences(of: "2023-Q2", with: "2023-Q3").utf8), headers: ["Content-Type": "application/json"])
         #expect(tooBig.status == 422)
         #expect(tooBig.errorFields == ["values.people_trained"])
     }
@@ -220,7 +237,8 @@ struct SecurityDecisionTests {
         // The old scheme: a checksum with a constant from the source. Anyone could compute it.
         let payload = Data(#"["ZZZ","00000000-0000-0000-0000-000000000000"]"#.utf8)
         func base64url(_ data: Data) -> String {
-            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+                of: "=", with: "")
         }
         let forged = base64url(payload) + "." + base64url(Data(SHA256.hash(data: Data("ttdn-cursor-v1".utf8) + payload).prefix(9)))
         let refused = try await server.get("/v1/units?limit=2&cursor=\(forged)")
@@ -243,7 +261,7 @@ struct SecurityDecisionTests {
         defer { task.cancel() }
         let server = TestServer(baseURL: "http://127.0.0.1:\(port)", pool: shared.pool, config: config, adminToken: shared.adminToken)
         let viewer = try await shared.token(.viewer)
-        #expect(try await server.get("/v1/units?limit=1", token: viewer).status == 200) // verified, remembered
+        #expect(try await server.get("/v1/units?limit=1", token: viewer).status == 200)  // verified, remembered
         var statuses: [Int] = []
         for n in 0..<5 { statuses.append(try await server.get("/v1/units?limit=1", token: bogusToken(n)).status) }
         #expect(statuses.prefix(3) == [401, 401, 401], "\(statuses)")
@@ -254,7 +272,6 @@ struct SecurityDecisionTests {
         #expect(try await server.get("/v1/units?limit=1", token: viewer).status == 200)
     }
 }
-
 
 /// A well-formed token that names no token: it costs the server a lookup.
 private func bogusToken(_ n: Int) -> String {

@@ -1,19 +1,21 @@
 import Foundation
-import TTDNKit
 import PQ
-import Testing
-import TestSupport
 import TTDN
+import TTDNKit
+import TestSupport
+import Testing
 
 @Suite("Units: create, read, merge-patch, delete")
 struct UnitCRUDTests {
     @Test func createAnswers201WithLocationETagAndOneAuditRow() async throws {
         let server = try await TestServer.get()
         let code = uniqueCode()
-        let answer = try await server.post("/v1/units", [
-            "code": code, "name": "Phòng Giáo dục và Đào tạo quận Thử", "kind": "district_office",
-            "district": "Dương Kinh Thử", "officer": ["name": "Nguyễn Văn A", "email": "a@example.vn"],
-        ])
+        let answer = try await server.post(
+            "/v1/units",
+            [
+                "code": code, "name": "Phòng Giáo dục và Đào tạo quận Thử", "kind": "district_office",
+                "district": "Dương Kinh Thử", "officer": ["name": "Nguyễn Văn A", "email": "a@example.vn"],
+            ])
         #expect(answer.status == 201)
         let id = try #require(answer.json["id"] as? String)
         #expect(answer.header("Location") == "/v1/units/\(id)")
@@ -47,10 +49,12 @@ struct UnitCRUDTests {
         let readOnly = try await server.post("/v1/units", ["code": uniqueCode(), "name": "x", "kind": "high_school", "version": 3])
         #expect(readOnly.status == 422)
         #expect(readOnly.errorFields == ["version"])
-        let badValues = try await server.post("/v1/units", [
-            "code": "has space", "name": String(repeating: "a", count: 10_000), "kind": "castle",
-            "email": "nope", "website": "ftp://x", "valid_from": "2023-02-30", "parent_id": "1234", "active": "yes",
-        ])
+        let badValues = try await server.post(
+            "/v1/units",
+            [
+                "code": "has space", "name": String(repeating: "a", count: 10_000), "kind": "castle",
+                "email": "nope", "website": "ftp://x", "valid_from": "2023-02-30", "parent_id": "1234", "active": "yes",
+            ])
         #expect(badValues.status == 422)
         #expect(Set(badValues.errorFields) == ["code", "name", "kind", "email", "website", "valid_from", "parent_id", "active"])
         let nul = try await server.post("/v1/units", ["code": uniqueCode(), "name": "a\u{0}b", "kind": "high_school"])
@@ -75,7 +79,8 @@ struct UnitCRUDTests {
         #expect(nfd.utf8.count > nfc.utf8.count)
         let unit = try await server.createUnit(["name": nfd, "district": "Hải An".decomposedStringWithCanonicalMapping])
         let id = try #require(unit["id"] as? String)
-        let rows = try await server.pool.query("""
+        let rows = try await server.pool.query(
+            """
             SELECT octet_length(name) AS bytes, name IS NFC NORMALIZED AS nfc, district = 'Hải An' AS district_ok
             FROM units WHERE id = \(UUID(uuidString: id)!)
             """)
@@ -86,10 +91,13 @@ struct UnitCRUDTests {
 
     @Test func mergePatchClearsNullKeepsOmittedAndBumpsETag() async throws {
         let server = try await TestServer.get()
-        let unit = try await server.createUnit(["phone": "0225 3842 123", "address": "12 Trần Phú", "officer": ["name": "Trần Thị B", "phone": "0912345678"]])
+        let unit = try await server.createUnit([
+            "phone": "0225 3842 123", "address": "12 Trần Phú", "officer": ["name": "Trần Thị B", "phone": "0912345678"],
+        ])
         let id = unit["id"] as! String
-        let answer = try await server.patch("/v1/units/\(id)", ["phone": NSNull(), "district": "Ngô Quyền", "officer": ["phone": NSNull()]],
-                                            headers: ["If-Match": "\"v1\""])
+        let answer = try await server.patch(
+            "/v1/units/\(id)", ["phone": NSNull(), "district": "Ngô Quyền", "officer": ["phone": NSNull()]],
+            headers: ["If-Match": "\"v1\""])
         #expect(answer.status == 200)
         #expect(answer.json["phone"] is NSNull)
         #expect(answer.json["address"] as? String == "12 Trần Phú")
@@ -147,8 +155,12 @@ struct UnitCRUDTests {
         let selfParent = try await server.patch("/v1/units/\(topID)", ["parent_id": topID])
         #expect(selfParent.status == 422)
         // valid_to must not precede valid_from.
-        let backwards = try await server.post("/v1/units", ["code": uniqueCode(), "name": "x", "kind": "high_school",
-                                                            "valid_from": "2023-05-05", "valid_to": "2023-01-01"])
+        let backwards = try await server.post(
+            "/v1/units",
+            [
+                "code": uniqueCode(), "name": "x", "kind": "high_school",
+                "valid_from": "2023-05-05", "valid_to": "2023-01-01",
+            ])
         #expect(backwards.status == 422)
         #expect(backwards.errorFields == ["valid_to"])
         // A successor must be valid the day after the predecessor ends.
@@ -243,8 +255,10 @@ struct UnitListTests {
 
     @Test func badListParametersAre400() async throws {
         let server = try await TestServer.get()
-        for query in ["limit=0", "limit=-1", "limit=abc", "limit=", "limit=501", "cursor=abc", "as_of=2023-02-30",
-                      "kind=castle", "active=maybe", "parent_id=12", "colour=red"] {
+        for query in [
+            "limit=0", "limit=-1", "limit=abc", "limit=", "limit=501", "cursor=abc", "as_of=2023-02-30",
+            "kind=castle", "active=maybe", "parent_id=12", "colour=red",
+        ] {
             let answer = try await server.get("/v1/units?\(query)")
             #expect(answer.status == 400, "\(query)")
             #expect(answer.header("Content-Type") == "application/problem+json")
@@ -261,8 +275,9 @@ struct UnitListTests {
         let server = try await TestServer.get()
         let district = "CSV \(uniqueCode("D"))"
         _ = try await server.createUnit(["name": "Trường \"Hoa Phượng Đỏ\", Hải Phòng", "district": district])
-        let answer = try await server.get("/v1/units?district=\(district.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
-                                          headers: ["Accept": "text/csv"])
+        let answer = try await server.get(
+            "/v1/units?district=\(district.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+            headers: ["Accept": "text/csv"])
         #expect(answer.status == 200)
         #expect(answer.header("Content-Type")?.hasPrefix("text/csv") == true)
         let lines = answer.text.components(separatedBy: "\r\n")

@@ -1,9 +1,9 @@
 import Foundation
-import TTDNKit
 import PQ
-import Testing
-import TestSupport
 import TTDN
+import TTDNKit
+import TestSupport
+import Testing
 
 @Suite("Idempotency-Key on POST")
 struct IdempotencyTests {
@@ -15,8 +15,10 @@ struct IdempotencyTests {
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<50 {
                 group.addTask {
-                    try await server.request("POST", "/v1/units", body: body,
-                                             headers: ["Idempotency-Key": key, "Content-Type": "application/json"]).status
+                    try await server.request(
+                        "POST", "/v1/units", body: body,
+                        headers: ["Idempotency-Key": key, "Content-Type": "application/json"]
+                    ).status
                 }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -25,7 +27,8 @@ struct IdempotencyTests {
         #expect(statuses.contains(201))
         let rows = try await server.pool.query("SELECT count(*)::int8 AS n FROM units WHERE code = \(code)")
         #expect(try rows[0].decode("n", as: Int.self) == 1)
-        let audits = try await server.pool.query("""
+        let audits = try await server.pool.query(
+            """
             SELECT count(*)::int8 AS n FROM audit_events a JOIN units u ON a.resource_id = u.id::text WHERE u.code = \(code)
             """)
         #expect(try audits[0].decode("n", as: Int.self) == 1)
@@ -63,8 +66,9 @@ struct IdempotencyTests {
         let otherAdmin = try await server.token(.admin)
         let key = UUID().uuidString
         let a = try await server.post("/v1/units", ["code": uniqueCode(), "name": "A", "kind": "high_school"], headers: ["Idempotency-Key": key])
-        let b = try await server.post("/v1/units", ["code": uniqueCode(), "name": "B", "kind": "high_school"], token: otherAdmin,
-                                      headers: ["Idempotency-Key": key])
+        let b = try await server.post(
+            "/v1/units", ["code": uniqueCode(), "name": "B", "kind": "high_school"], token: otherAdmin,
+            headers: ["Idempotency-Key": key])
         #expect(a.status == 201)
         #expect(b.status == 201)
         #expect(a.json["id"] as? String != b.json["id"] as? String)
@@ -121,7 +125,8 @@ struct UnitImportTests {
         let answer = try await server.request("POST", "/v1/units/import", body: Data(csv.utf8), headers: ["Content-Type": "text/csv"])
         #expect(answer.status == 201, "\(answer.text)")
         #expect(answer.json["created"] as? Int == 3)
-        let rows = try await server.pool.query("""
+        let rows = try await server.pool.query(
+            """
             SELECT o.name AS office_name, o.officer_name, s.code AS successor FROM units c
             JOIN units o ON o.id = c.parent_id LEFT JOIN units s ON s.id = c.successor_id WHERE c.code = \(old)
             """)

@@ -17,10 +17,11 @@ struct AuditEvent: Encodable, Sendable {
     let after: RawJSON?
     let requestId: String?
 
-    static let columns = PQQuery(unescaped: """
-        id, occurred_at, actor_token_id, actor_role::text AS actor_role, actor_unit_id, resource_type, resource_id,
-        action, changed_fields, before::text AS before, after::text AS after, request_id
-        """)
+    static let columns = PQQuery(
+        unescaped: """
+            id, occurred_at, actor_token_id, actor_role::text AS actor_role, actor_unit_id, resource_type, resource_id,
+            action, changed_fields, before::text AS before, after::text AS after, request_id
+            """)
 
     init(row: PQRow) throws {
         id = try row.decode("id")
@@ -37,11 +38,15 @@ struct AuditEvent: Encodable, Sendable {
         requestId = try row.decode("request_id")
     }
 
-    static let csvHeader = ["id", "occurred_at", "actor_token_id", "actor_role", "actor_unit_id", "resource_type",
-                            "resource_id", "action", "changed_fields", "request_id"]
+    static let csvHeader = [
+        "id", "occurred_at", "actor_token_id", "actor_role", "actor_unit_id", "resource_type",
+        "resource_id", "action", "changed_fields", "request_id",
+    ]
     var csvRow: [String?] {
-        [String(id), PQTimestamp.format(occurredAt), actorTokenId?.text, actorRole, actorUnitId?.text,
-         resourceType, resourceId, action, changedFields.joined(separator: " "), requestId]
+        [
+            String(id), PQTimestamp.format(occurredAt), actorTokenId?.text, actorRole, actorUnitId?.text,
+            resourceType, resourceId, action, changedFields.joined(separator: " "), requestId,
+        ]
     }
 }
 

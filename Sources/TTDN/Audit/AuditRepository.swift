@@ -21,9 +21,11 @@ enum AuditRepository {
         if let v = f.from { conditions.append("occurred_at >= (\(v)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')") }
         if let v = f.to { conditions.append("occurred_at < ((\(v)::date + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')") }
         if let last = cursor?.first.flatMap(Int.init) { conditions.append("id > \(last)") }
-        let events = try await connection.query("""
+        let events = try await connection.query(
+            """
             SELECT \(AuditEvent.columns) FROM audit_events WHERE \(PQQuery.joined(conditions, separator: " AND ")) ORDER BY id LIMIT \(limit + 1)
-            """).map(AuditEvent.init(row:))
+            """
+        ).map(AuditEvent.init(row:))
         return Pagination.cut(events, limit: limit) { [String($0.id)] }
     }
 
@@ -31,17 +33,20 @@ enum AuditRepository {
     /// then reads up to `limit` changes of `types` past `after`. Also returns the last number given.
     static func changes(after: Int, types: [String], limit: Int, on connection: PQConnection) async throws -> (numbered: Int, changes: [Change]) {
         let numbered = try await connection.query("SELECT ttdn_number_changes() AS last")[0].decode("last", as: Int.self)
-        let changes = try await connection.query("""
+        let changes = try await connection.query(
+            """
             SELECT l.sequence, a.resource_type, a.resource_id, a.action, a.occurred_at, a.after::text AS after
             FROM change_log l JOIN audit_events a ON a.id = l.audit_event_id
             WHERE l.sequence > \(after) AND l.resource_type = ANY(\(types))
             ORDER BY l.sequence
             LIMIT \(limit)
-            """).map { row in
+            """
+        ).map { row in
             let action: String = try row.decode("action")
-            return Change(sequence: try row.decode("sequence"), resourceType: try row.decode("resource_type"),
-                          resourceId: try row.decode("resource_id"), action: action, occurredAt: try row.decode("occurred_at"),
-                          deleted: action == "delete", resource: try row.decode("after", as: String?.self).map(RawJSON.init))
+            return Change(
+                sequence: try row.decode("sequence"), resourceType: try row.decode("resource_type"),
+                resourceId: try row.decode("resource_id"), action: action, occurredAt: try row.decode("occurred_at"),
+                deleted: action == "delete", resource: try row.decode("after", as: String?.self).map(RawJSON.init))
         }
         return (numbered, changes)
     }

@@ -40,12 +40,15 @@ struct ChangeRoutes {
             }
         }
         try query.finish()
-        let (numbered, changes) = try await pool.withConnection { try await AuditRepository.changes(after: after, types: types, limit: limit, on: $0) }
+        let (numbered, changes) = try await pool.withConnection {
+            try await AuditRepository.changes(after: after, types: types, limit: limit, on: $0)
+        }
         var last = changes.last?.sequence ?? after
         // A short page has seen every numbered change of other types too: skip past them.
         if changes.count < limit { last = max(last, numbered) }
         // The cursor always comes back, even on an empty page: poll again with it.
-        return try Pagination.response(request: request, items: changes, nextCursor: Cursor.encode([String(last)]),
-                                       cursorParameter: "after")
+        return try Pagination.response(
+            request: request, items: changes, nextCursor: Cursor.encode([String(last)]),
+            cursorParameter: "after")
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PQ
-import TTDNKit
 import Prometheus
+import TTDNKit
 
 /// `/healthz` (the process answers), `/readyz` (the database answers), `/metrics` (Prometheus).
 /// None of them needs a token: they carry no data of the plan.

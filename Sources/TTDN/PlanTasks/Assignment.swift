@@ -54,7 +54,6 @@ public struct Assignment: Codable, Sendable, StoredResource {
     var state: ProgressState { ProgressState(status: status, progress: progress, completedOn: completedOn) }
 }
 
-
 /// What a new assignment names.
 struct NewAssignment {
     var unitID: UUID?
@@ -84,8 +83,10 @@ struct AssignmentFields {
         note = reader.string("note", maxLength: 5000)
         evidenceURLs = reader.stringArray("evidence_urls", maxCount: 50, maxLength: 2000)
         if let urls = evidenceURLs.value {
-            for url in urls where URLComponents(string: url)?.scheme.map({ ["http", "https"].contains($0.lowercased()) }) != true
-                || URLComponents(string: url)?.host?.isEmpty != false {
+            for url in urls
+            where URLComponents(string: url)?.scheme.map({ ["http", "https"].contains($0.lowercased()) }) != true
+                || URLComponents(string: url)?.host?.isEmpty != false
+            {
                 reader.fail("evidence_urls", "every item must be an absolute http or https URL")
                 break
             }

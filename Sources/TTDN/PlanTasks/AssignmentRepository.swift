@@ -12,10 +12,12 @@ enum AssignmentRepository: DeletableRepository {
 
     static func find(_ id: UUID, asOf: CalendarDate?, forUpdate: Bool = false, on connection: PQConnection) async throws -> Assignment? {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE OF a" : "")
-        return try await connection.query("""
+        return try await connection.query(
+            """
             SELECT \(Assignment.columns(asOf: asOf)) FROM plan_task_assignments a JOIN plan_tasks t ON t.id = a.task_id
             WHERE a.id = \(id)\(lock)
-            """).first.map(Assignment.init(row:))
+            """
+        ).first.map(Assignment.init(row:))
     }
 
     static func taskExists(_ task: UUID, lock: Bool = false, on connection: PQConnection) async throws -> Bool {
@@ -23,28 +25,35 @@ enum AssignmentRepository: DeletableRepository {
         return try await connection.query("SELECT 1 FROM plan_tasks WHERE id = \(task)\(share)").count == 1
     }
 
-    static func list(task: UUID, unit: UUID?, asOf: CalendarDate?, after cursor: [String]?, limit: Int,
-                     on connection: PQConnection) async throws -> ([Assignment], [String]?) {
+    static func list(
+        task: UUID, unit: UUID?, asOf: CalendarDate?, after cursor: [String]?, limit: Int,
+        on connection: PQConnection
+    ) async throws -> ([Assignment], [String]?) {
         var conditions: [PQQuery] = ["a.task_id = \(task)"]
         if let unit { conditions.append("a.unit_id = \(unit)") }
         if let cursor, cursor.count == 1, let after = UUID(uuidString: cursor[0]) { conditions.append("a.id > \(after)") }
-        let items = try await connection.query("""
+        let items = try await connection.query(
+            """
             SELECT \(Assignment.columns(asOf: asOf)) FROM plan_task_assignments a JOIN plan_tasks t ON t.id = a.task_id
             WHERE \(PQQuery.joined(conditions, separator: " AND ")) ORDER BY a.id LIMIT \(limit + 1)
-            """).map(Assignment.init(row:))
+            """
+        ).map(Assignment.init(row:))
         return Pagination.cut(items, limit: limit) { [$0.id.text] }
     }
 
     static func insert(task: UUID, _ new: NewAssignment, on connection: PQConnection) async throws -> Assignment {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             INSERT INTO plan_task_assignments (task_id, unit_id, note, due_on) VALUES (\(task), \(new.unitID), \(new.note), \(new.dueOn))
             RETURNING id
             """)
         return try await find(try rows[0].decode("id"), forUpdate: false, on: connection)!
     }
 
-    static func update(_ current: Assignment, with f: AssignmentFields, state: ProgressState, on connection: PQConnection) async throws -> Assignment {
-        _ = try await connection.query("""
+    static func update(_ current: Assignment, with f: AssignmentFields, state: ProgressState, on connection: PQConnection) async throws -> Assignment
+    {
+        _ = try await connection.query(
+            """
             UPDATE plan_task_assignments a SET
                 status = \(state.status)::task_status, progress = \(state.progress), completed_on = \(state.completedOn),
                 note = \(f.note.merged(into: current.note)), evidence_urls = \(f.evidenceURLs.merged(into: current.evidenceUrls) ?? []),

@@ -47,7 +47,8 @@ struct AssignmentRoutes {
         let asOf = query.date("as_of")
         try query.finish()
         guard let assignment = try await pool.withConnection({ try await AssignmentRepository.find(id, asOf: asOf, on: $0) }),
-              assignment.taskId == task else {
+            assignment.taskId == task
+        else {
             throw Problem.notFound(AssignmentRepository.noun)
         }
         return try Conditional.resource(assignment, etag: assignment.etag, request: request)
@@ -87,9 +88,11 @@ struct AssignmentRoutes {
                 if !caller.isAdmin, caller.unitID != current.unitId {
                     throw Problem.forbidden("an editor may update only its own unit's assignment")
                 }
-            }) { current, write in
-            let state = try current.state.applying(status: fields.status.value, progress: fields.progress.value,
-                                                   completedOn: fields.completedOn, reopen: fields.reopen, today: today)
+            }
+        ) { current, write in
+            let state = try current.state.applying(
+                status: fields.status.value, progress: fields.progress.value,
+                completedOn: fields.completedOn, reopen: fields.reopen, today: today)
             return try await AssignmentRepository.update(current, with: fields, state: state, on: write.connection)
         }
     }
@@ -98,7 +101,8 @@ struct AssignmentRoutes {
         let task = try pathID(context, what: PlanTaskRepository.noun)
         let id = try pathID(context, "assignment_id", what: AssignmentRepository.noun)
         try context.caller.requireAdmin("remove assignments")
-        return try await AuditedWrite.delete(AssignmentRepository.self, id, request: request, context: context, pool: pool,
-                                             authorize: Self.inTask(task))
+        return try await AuditedWrite.delete(
+            AssignmentRepository.self, id, request: request, context: context, pool: pool,
+            authorize: Self.inTask(task))
     }
 }

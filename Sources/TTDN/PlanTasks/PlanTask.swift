@@ -78,14 +78,18 @@ public struct PlanTask: Codable, Sendable, StoredResource {
 
     var state: ProgressState { ProgressState(status: status, progress: progress, completedOn: completedOn) }
 
-    static let csvHeader = ["id", "plan_id", "code", "position", "title", "parent_id", "category", "year", "quarter",
-                            "starts_on", "due_on", "deadline", "status", "progress", "completed_on", "progress_class",
-                            "lead_unit_ids", "cooperating_unit_ids", "version"]
+    static let csvHeader = [
+        "id", "plan_id", "code", "position", "title", "parent_id", "category", "year", "quarter",
+        "starts_on", "due_on", "deadline", "status", "progress", "completed_on", "progress_class",
+        "lead_unit_ids", "cooperating_unit_ids", "version",
+    ]
     var csvRow: [String?] {
-        [id.text, planId.text, code, String(position), title, parentId?.text, category.rawValue, year.map(String.init), quarter.map(String.init),
-         startsOn?.description, dueOn?.description, deadline?.description, status.rawValue, String(progress),
-         completedOn?.description, progressClass?.rawValue, leadUnitIds.map(\.text).joined(separator: " "),
-         cooperatingUnitIds.map(\.text).joined(separator: " "), String(version)]
+        [
+            id.text, planId.text, code, String(position), title, parentId?.text, category.rawValue, year.map(String.init), quarter.map(String.init),
+            startsOn?.description, dueOn?.description, deadline?.description, status.rawValue, String(progress),
+            completedOn?.description, progressClass?.rawValue, leadUnitIds.map(\.text).joined(separator: " "),
+            cooperatingUnitIds.map(\.text).joined(separator: " "), String(version),
+        ]
     }
 }
 
@@ -132,8 +136,10 @@ struct PlanTaskFields {
         leadUnitIDs = reader.uuids("lead_unit_ids")
         cooperatingUnitIDs = reader.uuids("cooperating_unit_ids")
         reopen = reader.bool("reopen").value ?? false
-        for (key, isNull) in [("code", code.isNull), ("position", position.isNull), ("title", title.isNull),
-                              ("category", category.isNull), ("status", status.isNull), ("progress", progress.isNull)] where isNull {
+        for (key, isNull) in [
+            ("code", code.isNull), ("position", position.isNull), ("title", title.isNull),
+            ("category", category.isNull), ("status", status.isNull), ("progress", progress.isNull),
+        ] where isNull {
             reader.fail(key, "must not be null")
         }
         if let lead = leadUnitIDs.value, let cooperating = cooperatingUnitIDs.value, !Set(lead).isDisjoint(with: cooperating) {

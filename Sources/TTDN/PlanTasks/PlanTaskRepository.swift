@@ -33,8 +33,10 @@ enum PlanTaskRepository: DeletableRepository {
             .first.map(PlanTask.init(row:))
     }
 
-    static func list(_ f: PlanTaskFilter, after cursor: [String]?, limit: Int,
-                     on connection: PQConnection) async throws -> (tasks: [PlanTask], next: [String]?) {
+    static func list(
+        _ f: PlanTaskFilter, after cursor: [String]?, limit: Int,
+        on connection: PQConnection
+    ) async throws -> (tasks: [PlanTask], next: [String]?) {
         let day: PQQuery = "coalesce(\(f.asOf), ttdn_today())"
         let klass: PQQuery = "ttdn_progress_class(t.status, t.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter), \(day))"
         var conditions: [PQQuery] = ["true"]
@@ -57,10 +59,12 @@ enum PlanTaskRepository: DeletableRepository {
         if let v = f.progressClass { conditions.append("\(klass) = \(v)") }
         if let v = f.q { conditions.append("t.search @@ ttdn_search_query(\(v))") }
         if let cursor, cursor.count == 3, let plan = UUID(uuidString: cursor[0]), let position = Int(cursor[1]),
-           let id = UUID(uuidString: cursor[2]) {
+            let id = UUID(uuidString: cursor[2])
+        {
             conditions.append("(t.plan_id, t.position, t.id) > (\(plan), \(position), \(id))")
         }
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT \(PlanTask.columns(asOf: f.asOf)) FROM plan_tasks t
             WHERE \(PQQuery.joined(conditions, separator: " AND "))
             ORDER BY t.plan_id, t.position, t.id LIMIT \(limit + 1)
@@ -76,7 +80,8 @@ enum PlanTaskRepository: DeletableRepository {
 
     static func insert(_ f: PlanTaskFields, state: ProgressState, on connection: PQConnection) async throws -> PlanTask {
         let planID = f.planID.value!
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             INSERT INTO plan_tasks (plan_id, code, position, title, description, parent_id, category, year, quarter,
                                     starts_on, due_on, expected_outputs, status, progress, completed_on)
             VALUES (\(planID), \(f.code.value),
@@ -93,7 +98,8 @@ enum PlanTaskRepository: DeletableRepository {
 
     static func update(_ current: PlanTask, with f: PlanTaskFields, state: ProgressState, on connection: PQConnection) async throws -> PlanTask {
         let id = current.id
-        _ = try await connection.query("""
+        _ = try await connection.query(
+            """
             UPDATE plan_tasks t SET
                 code = \(f.code.merged(into: current.code)),
                 position = \(f.position.merged(into: current.position)),
@@ -127,7 +133,8 @@ enum PlanTaskRepository: DeletableRepository {
 
     static func setUnits(_ task: UUID, lead: [UUID], cooperating: [UUID], on connection: PQConnection) async throws {
         _ = try await connection.query("DELETE FROM plan_task_units WHERE task_id = \(task)")
-        _ = try await connection.query("""
+        _ = try await connection.query(
+            """
             INSERT INTO plan_task_units (task_id, unit_id, role)
             SELECT \(task), unit_id::uuid, 'lead' FROM unnest(\(lead)) AS unit_id
             UNION ALL
@@ -170,7 +177,8 @@ extension PlanTaskRepository {
     /// The four progress classes of a plan's tasks and assignments on `asOf`: one definition,
     /// `ttdn_progress_class`, for every figure.
     static func progressCounts(plan: UUID, asOf: CalendarDate, on connection: PQConnection) async throws -> [ProgressCount] {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             WITH task AS (
                 SELECT t.id, t.status::text AS status,
                        ttdn_progress_class(t.status, t.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter), \(asOf)) AS class,
@@ -191,14 +199,17 @@ extension PlanTaskRepository {
             SELECT 'assigned', unit_id, status, class, count(*)::int8 FROM assignment GROUP BY unit_id, status, class
             """)
         return try rows.map {
-            ProgressCount(scope: try $0.decode("scope"), unitID: try $0.decode("unit_id"), status: try $0.decode("status"),
-                          klass: try $0.decode("class"), count: try $0.decode("n"))
+            ProgressCount(
+                scope: try $0.decode("scope"), unitID: try $0.decode("unit_id"), status: try $0.decode("status"),
+                klass: try $0.decode("class"), count: try $0.decode("n"))
         }
     }
 
     static func unitNames(_ ids: [UUID], on connection: PQConnection) async throws -> [(id: UUID, code: String, name: String)] {
-        try await connection.query("""
+        try await connection.query(
+            """
             SELECT id, code, name FROM units WHERE id = ANY(\(ids)) ORDER BY name COLLATE "vi-x-icu", id
-            """).map { (try $0.decode("id"), try $0.decode("code"), try $0.decode("name")) }
+            """
+        ).map { (try $0.decode("id"), try $0.decode("code"), try $0.decode("name")) }
     }
 }

@@ -32,8 +32,10 @@ struct PlanTaskRoutes {
         let page = query.page()
         try query.finish()
         let pool = self.pool
-        return try await Pagination.list(request: request, page: page, filename: "plan-tasks",
-                                         columns: CSVColumns(header: PlanTask.csvHeader, row: \.csvRow)) { cursor, limit in
+        return try await Pagination.list(
+            request: request, page: page, filename: "plan-tasks",
+            columns: CSVColumns(header: PlanTask.csvHeader, row: \.csvRow)
+        ) { cursor, limit in
             let result = try await pool.withConnection { try await PlanTaskRepository.list(filter, after: cursor, limit: limit, on: $0) }
             return (result.tasks, result.next)
         }
@@ -78,8 +80,9 @@ struct PlanTaskRoutes {
         try reader.finish()
         let today = HaiPhong.today()
         return try await AuditedWrite.update(PlanTaskRepository.self, id, request: request, context: context, pool: pool) { current, write in
-            let state = try current.state.applying(status: fields.status.value, progress: fields.progress.value,
-                                                   completedOn: fields.completedOn, reopen: fields.reopen, today: today)
+            let state = try current.state.applying(
+                status: fields.status.value, progress: fields.progress.value,
+                completedOn: fields.completedOn, reopen: fields.reopen, today: today)
             return try await PlanTaskRepository.update(current, with: fields, state: state, on: write.connection)
         }
     }

@@ -74,10 +74,13 @@ struct TaskAggregateRoutes {
             var perLead: [UnitCounts] = [], perAssigned: [UnitCounts] = []
             for unit in try await PlanTaskRepository.unitNames(Array(Set(lead.keys).union(assigned.keys)), on: connection) {
                 if let counts = lead[unit.id] { perLead.append(UnitCounts(unitId: unit.id.text, code: unit.code, name: unit.name, counts: counts)) }
-                if let counts = assigned[unit.id] { perAssigned.append(UnitCounts(unitId: unit.id.text, code: unit.code, name: unit.name, counts: counts)) }
+                if let counts = assigned[unit.id] {
+                    perAssigned.append(UnitCounts(unitId: unit.id.text, code: unit.code, name: unit.name, counts: counts))
+                }
             }
-            return Report(planId: plan.text, asOf: asOf, tasks: tasks, assignments: assignments,
-                          perLeadUnit: perLead, perAssignedUnit: perAssigned)
+            return Report(
+                planId: plan.text, asOf: asOf, tasks: tasks, assignments: assignments,
+                perLeadUnit: perLead, perAssignedUnit: perAssigned)
         }
         if CSVOutput.wanted(by: request) {
             let statuses = TaskStatus.allCases.map(\.rawValue), classes = ProgressClass.allCases.map(\.rawValue)
@@ -88,8 +91,9 @@ struct TaskAggregateRoutes {
             var rows = [line("tasks", nil, report.tasks), line("assignments", nil, report.assignments)]
             rows += report.perLeadUnit.map { line("lead_unit", $0, $0.counts) }
             rows += report.perAssignedUnit.map { line("assigned_unit", $0, $0.counts) }
-            return CSVOutput.response(header: ["scope", "unit_id", "unit_code", "unit_name", "total"] + statuses + classes,
-                                      rows: rows, filename: "task-aggregate")
+            return CSVOutput.response(
+                header: ["scope", "unit_id", "unit_code", "unit_name", "total"] + statuses + classes,
+                rows: rows, filename: "task-aggregate")
         }
         return try JSONOutput.response(report)
     }

@@ -34,11 +34,12 @@ public struct Plan: Codable, Sendable, StoredResource {
     package static let collectionPath = "/v1/plans"
     public var etag: String { Conditional.etag(version: version) }
 
-    static let columns = PQQuery(unescaped: """
-        p.id, p.year, p.number, p.title, p.issuing_unit_id, p.signer, p.signer_title, p.issued_on,
-        p.legal_bases, p.purposes::text[] AS purposes, p.requirements::text[] AS requirements,
-        p.status, p.created_at, p.updated_at, p.version
-        """)
+    static let columns = PQQuery(
+        unescaped: """
+            p.id, p.year, p.number, p.title, p.issuing_unit_id, p.signer, p.signer_title, p.issued_on,
+            p.legal_bases, p.purposes::text[] AS purposes, p.requirements::text[] AS requirements,
+            p.status, p.created_at, p.updated_at, p.version
+            """)
 
     init(row: PQRow) throws {
         id = try row.decode("id")
@@ -84,7 +85,8 @@ struct PlanFields {
         purposes = reader.stringArray("purposes", maxCount: 50, maxLength: 5000)
         requirements = reader.stringArray("requirements", maxCount: 50, maxLength: 5000)
         status = reader.enumeration("status", PlanStatus.self)
-        for (key, isNull) in [("year", year.isNull), ("title", title.isNull), ("issuing_unit_id", issuingUnitID.isNull), ("status", status.isNull)] where isNull {
+        for (key, isNull) in [("year", year.isNull), ("title", title.isNull), ("issuing_unit_id", issuingUnitID.isNull), ("status", status.isNull)]
+        where isNull {
             reader.fail(key, "must not be null")
         }
         reader.markKnown("legal_bases")
@@ -99,9 +101,10 @@ struct PlanFields {
                     continue
                 }
                 let number = nested.required("number", nested.string("number", maxLength: 100))
-                let basis = LegalBasis(number: number ?? "", date: nested.date("date").value,
-                                       issuer: nested.string("issuer", maxLength: 300).value,
-                                       title: nested.string("title", maxLength: 1000).value)
+                let basis = LegalBasis(
+                    number: number ?? "", date: nested.date("date").value,
+                    issuer: nested.string("issuer", maxLength: 300).value,
+                    title: nested.string("title", maxLength: 1000).value)
                 do { try nested.finish(readOnly: []) } catch let problem as Problem {
                     problem.errors.forEach { reader.fail($0.field, $0.message) }
                 } catch {}

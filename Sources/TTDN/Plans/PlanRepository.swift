@@ -11,8 +11,10 @@ enum PlanRepository: DeletableRepository {
         return try await connection.query("SELECT \(Plan.columns) FROM plans p WHERE p.id = \(id)\(lock)").first.map(Plan.init(row:))
     }
 
-    static func list(year: Int?, status: PlanStatus?, issuingUnitID: UUID?, after cursor: [String]?, limit: Int,
-                     on connection: PQConnection) async throws -> (plans: [Plan], next: [String]?) {
+    static func list(
+        year: Int?, status: PlanStatus?, issuingUnitID: UUID?, after cursor: [String]?, limit: Int,
+        on connection: PQConnection
+    ) async throws -> (plans: [Plan], next: [String]?) {
         var conditions: [PQQuery] = ["true"]
         if let year { conditions.append("p.year = \(year)") }
         if let status { conditions.append("p.status = \(status)::plan_status") }
@@ -20,7 +22,8 @@ enum PlanRepository: DeletableRepository {
         if let cursor, cursor.count == 2, let year = Int(cursor[0]), let id = UUID(uuidString: cursor[1]) {
             conditions.append("(p.year < \(year) OR (p.year = \(year) AND p.id > \(id)))")
         }
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT \(Plan.columns) FROM plans p WHERE \(PQQuery.joined(conditions, separator: " AND "))
             ORDER BY p.year DESC, p.id LIMIT \(limit + 1)
             """)
@@ -34,7 +37,8 @@ enum PlanRepository: DeletableRepository {
     }
 
     static func insert(_ f: PlanFields, on connection: PQConnection) async throws -> Plan {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             INSERT INTO plans AS p (year, number, title, issuing_unit_id, signer, signer_title, issued_on,
                                     legal_bases, purposes, requirements, status)
             VALUES (\(f.year.value), \(f.number.value), \(f.title.value), \(f.issuingUnitID.value), \(f.signer.value),
@@ -47,7 +51,8 @@ enum PlanRepository: DeletableRepository {
     }
 
     static func update(_ current: Plan, with f: PlanFields, on connection: PQConnection) async throws -> Plan {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             UPDATE plans p SET
                 year = \(f.year.merged(into: current.year)),
                 number = \(f.number.merged(into: current.number)),

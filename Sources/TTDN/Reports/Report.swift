@@ -45,7 +45,7 @@ public struct Report: Encodable, Sendable, StoredResource {
 
     enum CodingKeys: String, CodingKey {
         case id, unitId, periodId, status, values, prefilled, sections, taskIds, attachments, firstSubmittedAt, submittedAt,
-             acceptedAt, onTime, history, createdAt, updatedAt, version
+            acceptedAt, onTime, history, createdAt, updatedAt, version
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -61,19 +61,20 @@ public struct Report: Encodable, Sendable, StoredResource {
         try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt); try c.encode(version, forKey: .version)
     }
 
-    static let columns = PQQuery(unescaped: """
-        r.id, r.unit_id, r.period_id, r.status, r.sections, r.attachments::text[] AS attachments,
-        r.first_submitted_at, r.submitted_at, r.accepted_at, r.created_at, r.updated_at, r.version,
-        (r.first_submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= p.due_on AS on_time,
-        coalesce((SELECT json_object_agg(v.indicator_code, coalesce(to_json(v.number_value), to_json(v.text_value::text)))::text
-                  FROM report_values v WHERE v.report_id = r.id), '{}') AS values,
-        coalesce((SELECT array_agg(v.indicator_code ORDER BY v.indicator_code) FROM report_values v WHERE v.report_id = r.id AND v.prefilled), '{}') AS prefilled,
-        coalesce((SELECT array_agg(t.task_id ORDER BY t.task_id) FROM report_tasks t WHERE t.report_id = r.id), '{}') AS task_ids,
-        coalesce((SELECT json_agg(json_build_object('from_status', h.from_status, 'to_status', h.to_status,
-                      'actor_token_id', h.actor_token_id, 'actor_role', h.actor_role, 'comment', h.comment,
-                      'at', to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) ORDER BY h.id)::text
-                  FROM report_transitions h WHERE h.report_id = r.id), '[]') AS history
-        """)
+    static let columns = PQQuery(
+        unescaped: """
+            r.id, r.unit_id, r.period_id, r.status, r.sections, r.attachments::text[] AS attachments,
+            r.first_submitted_at, r.submitted_at, r.accepted_at, r.created_at, r.updated_at, r.version,
+            (r.first_submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= p.due_on AS on_time,
+            coalesce((SELECT json_object_agg(v.indicator_code, coalesce(to_json(v.number_value), to_json(v.text_value::text)))::text
+                      FROM report_values v WHERE v.report_id = r.id), '{}') AS values,
+            coalesce((SELECT array_agg(v.indicator_code ORDER BY v.indicator_code) FROM report_values v WHERE v.report_id = r.id AND v.prefilled), '{}') AS prefilled,
+            coalesce((SELECT array_agg(t.task_id ORDER BY t.task_id) FROM report_tasks t WHERE t.report_id = r.id), '{}') AS task_ids,
+            coalesce((SELECT json_agg(json_build_object('from_status', h.from_status, 'to_status', h.to_status,
+                          'actor_token_id', h.actor_token_id, 'actor_role', h.actor_role, 'comment', h.comment,
+                          'at', to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) ORDER BY h.id)::text
+                      FROM report_transitions h WHERE h.report_id = r.id), '[]') AS history
+            """)
 
     init(row: PQRow) throws {
         id = try row.decode("id")
@@ -111,8 +112,10 @@ public struct Report: Encodable, Sendable, StoredResource {
 /// What a create or merge patch may carry.
 struct ReportFields {
     /// Members a client may send back but never set.
-    static let readOnly: Set<String> = ["id", "status", "created_at", "updated_at", "version", "prefilled", "history", "on_time",
-                           "first_submitted_at", "submitted_at", "accepted_at"]
+    static let readOnly: Set<String> = [
+        "id", "status", "created_at", "updated_at", "version", "prefilled", "history", "on_time",
+        "first_submitted_at", "submitted_at", "accepted_at",
+    ]
 
     var unitID: Field<UUID> = .absent
     var periodID: Field<String> = .absent
@@ -145,8 +148,9 @@ struct ReportFields {
                 switch value {
                 case .null: values?[code] = .some(nil)
                 case .int(let n) where n >= 0 && n <= 1_000_000_000_000: values?[code] = value
-                case .number(let text) where Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")).map({ $0 >= 0 && $0 <= 1_000_000_000_000 }) == true:
-                    values?[code] = value // kept as its literal: stored exactly as numeric
+                case .number(let text)
+                where Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")).map({ $0 >= 0 && $0 <= 1_000_000_000_000 }) == true:
+                    values?[code] = value  // kept as its literal: stored exactly as numeric
                 case .int, .number: reader.fail("values.\(code)", "must be a number from 0 to 10^12")
                 case .string(let s):
                     switch InputReader.text(.string(s), maxLength: 20_000, minLength: 1) {
@@ -169,7 +173,9 @@ struct ReportFields {
                 }
                 let title = nested.required("title", nested.string("title", maxLength: 300))
                 let body = nested.required("body", nested.string("body", maxLength: 50_000))
-                do { try nested.finish(readOnly: []) } catch let problem as Problem { problem.errors.forEach { reader.fail($0.field, $0.message) } } catch {}
+                do { try nested.finish(readOnly: []) } catch let problem as Problem {
+                    problem.errors.forEach { reader.fail($0.field, $0.message) }
+                } catch {}
                 if let title, let body { out.append(ReportSection(title: title, body: body)) }
             }
             sections = .value(out)

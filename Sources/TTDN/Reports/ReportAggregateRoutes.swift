@@ -75,8 +75,11 @@ struct ReportAggregateRoutes {
                 let submitted = row.submitted, onTime = row.onTime, accepted = row.status == .accepted
                 func count(_ c: inout Compliance) {
                     c.expected += 1
-                    if submitted { c.submitted += 1; if onTime { c.onTime += 1 } else { c.late += 1 } }
-                    else { c.missing += 1; c.missingUnits.append(unit) }
+                    if submitted {
+                        c.submitted += 1; if onTime { c.onTime += 1 } else { c.late += 1 }
+                    } else {
+                        c.missing += 1; c.missingUnits.append(unit)
+                    }
                     if accepted { c.accepted += 1 }
                 }
                 count(&overall)
@@ -88,17 +91,25 @@ struct ReportAggregateRoutes {
             return ComplianceReport(
                 periodId: period.id, dueOn: period.dueOn, overall: overall,
                 byUnitKind: byKind.sorted { $0.key < $1.key }.map { Breakdown(key: $0.key, name: nil, compliance: $0.value) },
-                byParentUnit: byParent.sorted { $0.key < $1.key }.map { Breakdown(key: $0.key.isEmpty ? nil : $0.key, name: $0.value.name, compliance: $0.value.compliance) })
+                byParentUnit: byParent.sorted { $0.key < $1.key }.map {
+                    Breakdown(key: $0.key.isEmpty ? nil : $0.key, name: $0.value.name, compliance: $0.value.compliance)
+                })
         }
         if CSVOutput.wanted(by: request) {
             func line(_ scope: String, _ key: String?, _ c: Compliance) -> [String?] {
-                [scope, key, String(c.expected), String(c.submitted), String(c.onTime), String(c.late), String(c.missing),
-                 String(c.accepted), String(c.completeness), String(c.timeliness), c.missingUnits.map(\.code).joined(separator: " ")]
+                [
+                    scope, key, String(c.expected), String(c.submitted), String(c.onTime), String(c.late), String(c.missing),
+                    String(c.accepted), String(c.completeness), String(c.timeliness), c.missingUnits.map(\.code).joined(separator: " "),
+                ]
             }
-            let rows = [line("overall", nil, report.overall)] + report.byUnitKind.map { line("unit_kind", $0.key, $0.compliance) }
+            let rows =
+                [line("overall", nil, report.overall)] + report.byUnitKind.map { line("unit_kind", $0.key, $0.compliance) }
                 + report.byParentUnit.map { line("parent_unit", $0.key, $0.compliance) }
-            return CSVOutput.response(header: ["scope", "key", "expected", "submitted", "on_time", "late", "missing", "accepted",
-                                               "completeness", "timeliness", "missing_units"], rows: rows, filename: "report-compliance")
+            return CSVOutput.response(
+                header: [
+                    "scope", "key", "expected", "submitted", "on_time", "late", "missing", "accepted",
+                    "completeness", "timeliness", "missing_units",
+                ], rows: rows, filename: "report-compliance")
         }
         return try JSONOutput.response(report)
     }
@@ -142,8 +153,10 @@ struct ReportAggregateRoutes {
             for row in try await ReportRepository.indicatorValues(period: periodID!, statuses: statuses, on: connection) {
                 let code = row.code
                 if meta[code] == nil { order.append(code); meta[code] = (row.name, row.aggregation) }
-                items[code, default: []].append(Item(report: row.reportID.text, kind: row.unitKind, parent: row.parentID?.text,
-                                                      value: row.value, at: row.submittedAt))
+                items[code, default: []].append(
+                    Item(
+                        report: row.reportID.text, kind: row.unitKind, parent: row.parentID?.text,
+                        value: row.value, at: row.submittedAt))
             }
             func total(_ key: String?, _ list: [Item], _ aggregation: String) -> Total {
                 let values = list.compactMap(\.value)
@@ -152,7 +165,7 @@ struct ReportAggregateRoutes {
                 case "sum": value = values.reduce(0, +)
                 case "max": value = values.max()
                 case "latest": value = list.filter { $0.value != nil }.max { ($0.at ?? .distantPast) < ($1.at ?? .distantPast) }?.value
-                default: value = nil // text: the reports are listed, nothing is added up
+                default: value = nil  // text: the reports are listed, nothing is added up
                 }
                 return Total(key: key, total: value, reports: list.count, reportIds: list.map(\.report))
             }
@@ -175,7 +188,8 @@ struct ReportAggregateRoutes {
                 rows.append(line("overall", indicator.overall))
                 rows += indicator.byUnitKind.map { line("unit_kind", $0) } + indicator.byParentUnit.map { line("parent_unit", $0) }
             }
-            return CSVOutput.response(header: ["indicator", "scope", "key", "total", "reports", "report_ids"], rows: rows, filename: "report-summary")
+            return CSVOutput.response(
+                header: ["indicator", "scope", "key", "total", "reports", "report_ids"], rows: rows, filename: "report-summary")
         }
         return try JSONOutput.response(summary)
     }

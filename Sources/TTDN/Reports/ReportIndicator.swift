@@ -36,7 +36,9 @@ struct NewReportIndicator {
         name = reader.required("name", reader.string("name", maxLength: 300))
         unitOfMeasure = reader.string("unit_of_measure", maxLength: 50).value
         aggregation = reader.required("aggregation", reader.string("aggregation", maxLength: 10))
-        if let aggregation, !["sum", "max", "latest", "text"].contains(aggregation) { reader.fail("aggregation", "must be one of: sum, max, latest, text") }
+        if let aggregation, !["sum", "max", "latest", "text"].contains(aggregation) {
+            reader.fail("aggregation", "must be one of: sum, max, latest, text")
+        }
         position = reader.integer("position", range: 0...100_000).value ?? 1000
     }
 }

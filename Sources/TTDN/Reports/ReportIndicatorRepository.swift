@@ -9,11 +9,13 @@ enum ReportIndicatorRepository {
     }
 
     static func insert(_ new: NewReportIndicator, on connection: PQConnection) async throws -> ReportIndicator {
-        try ReportIndicator(row: try await connection.query("""
-            INSERT INTO report_indicators (code, name, unit_of_measure, aggregation, position)
-            VALUES (\(new.code), \(new.name), \(new.unitOfMeasure), \(new.aggregation)::indicator_aggregation, \(new.position))
-            RETURNING \(ReportIndicator.columns)
-            """)[0])
+        try ReportIndicator(
+            row: try await connection.query(
+                """
+                INSERT INTO report_indicators (code, name, unit_of_measure, aggregation, position)
+                VALUES (\(new.code), \(new.name), \(new.unitOfMeasure), \(new.aggregation)::indicator_aggregation, \(new.position))
+                RETURNING \(ReportIndicator.columns)
+                """)[0])
     }
 
     static func explain(_ error: PQError) -> FieldError? {

@@ -32,8 +32,10 @@ struct ReportIndicatorRoutes {
             let indicator = try await explainingConstraints(ReportIndicatorRepository.explain) {
                 try await ReportIndicatorRepository.insert(new, on: write.connection)
             }
-            try await write.audit(AuditEntry(ReportIndicator.auditType, id: indicator.code, action: "create",
-                                             before: ReportIndicator?.none, after: indicator))
+            try await write.audit(
+                AuditEntry(
+                    ReportIndicator.auditType, id: indicator.code, action: "create",
+                    before: ReportIndicator?.none, after: indicator))
             return try StoredResponse.json(indicator, status: .created)
         }
     }

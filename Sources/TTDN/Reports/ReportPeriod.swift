@@ -57,13 +57,17 @@ struct ReportPeriodFields {
         startsOn = reader.date("starts_on")
         endsOn = reader.date("ends_on")
         dueOn = reader.date("due_on")
-        for (key, isNull) in [("kind", kind.isNull), ("title", title.isNull), ("starts_on", startsOn.isNull),
-                              ("ends_on", endsOn.isNull), ("due_on", dueOn.isNull)] where isNull {
+        for (key, isNull) in [
+            ("kind", kind.isNull), ("title", title.isNull), ("starts_on", startsOn.isNull),
+            ("ends_on", endsOn.isNull), ("due_on", dueOn.isNull),
+        ] where isNull {
             reader.fail(key, "must not be null")
         }
         if creating {
-            for (key, absent) in [("id", id.isAbsent), ("kind", kind.isAbsent), ("title", title.isAbsent), ("starts_on", startsOn.isAbsent),
-                                  ("ends_on", endsOn.isAbsent), ("due_on", dueOn.isAbsent)] where absent {
+            for (key, absent) in [
+                ("id", id.isAbsent), ("kind", kind.isAbsent), ("title", title.isAbsent), ("starts_on", startsOn.isAbsent),
+                ("ends_on", endsOn.isAbsent), ("due_on", dueOn.isAbsent),
+            ] where absent {
                 if !reader.errors.contains(where: { $0.field == key }) { reader.fail(key, "is required") }
             }
         }

@@ -8,38 +8,47 @@ enum ReportRepository: DeletableRepository {
 
     static func find(_ id: UUID, forUpdate: Bool, on connection: PQConnection) async throws -> Report? {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE OF r" : "")
-        return try await connection.query("""
+        return try await connection.query(
+            """
             SELECT \(Report.columns) FROM reports r JOIN report_periods p ON p.id = r.period_id WHERE r.id = \(id)\(lock)
-            """).first.map(Report.init(row:))
+            """
+        ).first.map(Report.init(row:))
     }
 
     /// `visibleUnder`: only reports of that unit and the units below it (nil: all).
-    static func list(period: String?, unit: UUID?, status: ReportStatus?, visibleUnder root: UUID?, after cursor: [String]?, limit: Int,
-                     on connection: PQConnection) async throws -> ([Report], [String]?) {
+    static func list(
+        period: String?, unit: UUID?, status: ReportStatus?, visibleUnder root: UUID?, after cursor: [String]?, limit: Int,
+        on connection: PQConnection
+    ) async throws -> ([Report], [String]?) {
         var conditions: [PQQuery] = ["true"]
         if let period { conditions.append("r.period_id = \(period)") }
         if let unit { conditions.append("r.unit_id = \(unit)") }
         if let status { conditions.append("r.status = \(status)::report_status") }
         if let root {
-            conditions.append("""
+            conditions.append(
+                """
                 r.unit_id IN (WITH RECURSIVE below(id) AS (SELECT \(root)::uuid UNION SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)
                               SELECT id FROM below)
                 """)
         }
         if let cursor, cursor.count == 1, let id = UUID(uuidString: cursor[0]) { conditions.append("r.id > \(id)") }
-        let reports = try await connection.query("""
+        let reports = try await connection.query(
+            """
             SELECT \(Report.columns) FROM reports r JOIN report_periods p ON p.id = r.period_id
             WHERE \(PQQuery.joined(conditions, separator: " AND ")) ORDER BY r.id LIMIT \(limit + 1)
-            """).map(Report.init(row:))
+            """
+        ).map(Report.init(row:))
         return Pagination.cut(reports, limit: limit) { [$0.id.text] }
     }
 
     /// The new report's id, or nil when the unit already has one for the period.
     static func insert(unit: UUID, period: String, on connection: PQConnection) async throws -> UUID? {
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO reports (unit_id, period_id) VALUES (\(unit), \(period))
             ON CONFLICT (unit_id, period_id) DO NOTHING RETURNING id
-            """).first?.decode("id")
+            """
+        ).first?.decode("id")
     }
 
     static func existing(unit: UUID, period: String, on connection: PQConnection) async throws -> UUID? {
@@ -49,7 +58,8 @@ enum ReportRepository: DeletableRepository {
     /// Writes values, sections, tasks and attachments of an editable report.
     static func apply(_ f: ReportFields, to report: UUID, on connection: PQConnection) async throws {
         if let values = f.values {
-            let known = try await connection.query("""
+            let known = try await connection.query(
+                """
                 SELECT code, aggregation::text AS aggregation FROM report_indicators WHERE code = ANY(\(Array(values.keys))) AND active
                 """)
             var kinds: [String: String] = [:]
@@ -62,15 +72,21 @@ enum ReportRepository: DeletableRepository {
                     _ = try await connection.query("DELETE FROM report_values WHERE report_id = \(report) AND indicator_code = \(code)")
                 case .string(let text)?:
                     guard kind == "text" else { errors.append(FieldError("values.\(code)", "must be a number")); continue }
-                    _ = try await connection.query("""
+                    _ = try await connection.query(
+                        """
                         INSERT INTO report_values (report_id, indicator_code, text_value) VALUES (\(report), \(code), \(text))
                         ON CONFLICT (report_id, indicator_code) DO UPDATE SET text_value = EXCLUDED.text_value, number_value = NULL, prefilled = false
                         """)
                 case let number?:
                     guard kind != "text" else { errors.append(FieldError("values.\(code)", "must be a text")); continue }
                     let text: String
-                    switch number { case .int(let n): text = String(n); case .number(let literal): text = literal; default: text = "0" }
-                    _ = try await connection.query("""
+                    switch number {
+                    case .int(let n): text = String(n);
+                    case .number(let literal): text = literal;
+                    default: text = "0"
+                    }
+                    _ = try await connection.query(
+                        """
                         INSERT INTO report_values (report_id, indicator_code, number_value) VALUES (\(report), \(code), \(text)::numeric)
                         ON CONFLICT (report_id, indicator_code) DO UPDATE SET number_value = EXCLUDED.number_value, text_value = NULL, prefilled = false
                         """)
@@ -97,9 +113,12 @@ enum ReportRepository: DeletableRepository {
     }
 
     /// Moves the report to `target` and records the transition with its actor and comment.
-    static func transition(_ current: Report, to target: ReportStatus, by caller: Principal, comment: String?,
-                           on connection: PQConnection) async throws -> Report {
-        _ = try await connection.query("""
+    static func transition(
+        _ current: Report, to target: ReportStatus, by caller: Principal, comment: String?,
+        on connection: PQConnection
+    ) async throws -> Report {
+        _ = try await connection.query(
+            """
             UPDATE reports SET status = \(target)::report_status,
                 first_submitted_at = CASE WHEN \(target.rawValue) = 'submitted' THEN coalesce(first_submitted_at, now()) ELSE first_submitted_at END,
                 submitted_at = CASE WHEN \(target.rawValue) = 'submitted' THEN now() ELSE submitted_at END,
@@ -107,7 +126,8 @@ enum ReportRepository: DeletableRepository {
                 updated_at = now(), version = version + 1
             WHERE id = \(current.id)
             """)
-        _ = try await connection.query("""
+        _ = try await connection.query(
+            """
             INSERT INTO report_transitions (report_id, from_status, to_status, actor_token_id, actor_role, comment)
             VALUES (\(current.id), \(current.status)::report_status, \(target)::report_status, \(caller.tokenID),
                     \(caller.role.rawValue)::token_role, \(comment))
@@ -118,7 +138,8 @@ enum ReportRepository: DeletableRepository {
     /// Fills indicators from what ttdn already knows of the unit in the period's data window;
     /// values a person entered stay, pre-filled ones are replaced.
     static func prefill(_ report: UUID, on connection: PQConnection) async throws -> Report {
-        _ = try await connection.query("""
+        _ = try await connection.query(
+            """
             WITH w AS (
                 SELECT r.unit_id, (p.starts_on::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh') AS from_at,
                        ((p.ends_on + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh') AS to_at, p.starts_on, p.ends_on
@@ -171,7 +192,8 @@ extension ReportRepository {
     }
 
     static func expectedUnits(_ period: ReportPeriod, on connection: PQConnection) async throws -> [ExpectedUnit] {
-        try await connection.query("""
+        try await connection.query(
+            """
             SELECT u.id, u.code, u.name, u.kind::text AS kind, u.parent_id, parent.name AS parent_name,
                    r.status, r.first_submitted_at IS NOT NULL AS submitted,
                    (r.first_submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= \(period.dueOn) AS on_time
@@ -180,10 +202,12 @@ extension ReportRepository {
             LEFT JOIN reports r ON r.unit_id = u.id AND r.period_id = \(period.id)
             WHERE ttdn_expected_to_report(u.kind, u.active, u.valid_from, u.valid_to, \(period.endsOn))
             ORDER BY u.name COLLATE "vi-x-icu", u.id
-            """).map { row in
-            ExpectedUnit(id: try row.decode("id"), code: try row.decode("code"), name: try row.decode("name"), kind: try row.decode("kind"),
-                         parentID: try row.decode("parent_id"), parentName: try row.decode("parent_name"), status: try row.decode("status"),
-                         submitted: try row.decode("submitted", as: Bool?.self) ?? false, onTime: try row.decode("on_time", as: Bool?.self) ?? false)
+            """
+        ).map { row in
+            ExpectedUnit(
+                id: try row.decode("id"), code: try row.decode("code"), name: try row.decode("name"), kind: try row.decode("kind"),
+                parentID: try row.decode("parent_id"), parentName: try row.decode("parent_name"), status: try row.decode("status"),
+                submitted: try row.decode("submitted", as: Bool?.self) ?? false, onTime: try row.decode("on_time", as: Bool?.self) ?? false)
         }
     }
 
@@ -194,7 +218,8 @@ extension ReportRepository {
     }
 
     static func indicatorValues(period: String, statuses: [String], on connection: PQConnection) async throws -> [IndicatorValue] {
-        try await connection.query("""
+        try await connection.query(
+            """
             SELECT i.code, i.name, i.aggregation::text AS aggregation, r.id AS report_id, u.kind::text AS kind, u.parent_id,
                    v.number_value::float8 AS value, r.submitted_at
             FROM report_values v
@@ -203,10 +228,12 @@ extension ReportRepository {
             JOIN report_indicators i ON i.code = v.indicator_code
             WHERE r.period_id = \(period) AND r.status::text = ANY(\(statuses))
             ORDER BY i.position, i.code, r.submitted_at, r.id
-            """).map { row in
-            IndicatorValue(code: try row.decode("code"), name: try row.decode("name"), aggregation: try row.decode("aggregation"),
-                           reportID: try row.decode("report_id"), unitKind: try row.decode("kind"), parentID: try row.decode("parent_id"),
-                           value: try row.decode("value"), submittedAt: try row.decode("submitted_at"))
+            """
+        ).map { row in
+            IndicatorValue(
+                code: try row.decode("code"), name: try row.decode("name"), aggregation: try row.decode("aggregation"),
+                reportID: try row.decode("report_id"), unitKind: try row.decode("kind"), parentID: try row.decode("parent_id"),
+                value: try row.decode("value"), submittedAt: try row.decode("submitted_at"))
         }
     }
 }

@@ -97,13 +97,14 @@ struct ReportRoutes {
         let unit = reader.required("unit_id", f.unitID)
         let period = reader.required("period_id", f.periodID)
         try reader.finish(readOnly: ReportFields.readOnly)
-        guard let unit, let period else { throw Problem.validation([]) } // finish() has named them
+        guard let unit, let period else { throw Problem.validation([]) }  // finish() has named them
         return try await AuditedWrite.create(ReportRepository.self, request: request, context: context, pool: pool, body: body) { write in
             try await Self.requireUnitWriter(caller, unit: unit, on: write.connection)
             guard let id = try await ReportRepository.insert(unit: unit, period: period, on: write.connection) else {
                 let existing = try await ReportRepository.existing(unit: unit, period: period, on: write.connection)?.text ?? "unknown"
-                var problem = Problem.conflict("this unit already has a report for \(period)", slug: "report-exists",
-                                               extensions: ["existing_id": existing])
+                var problem = Problem.conflict(
+                    "this unit already has a report for \(period)", slug: "report-exists",
+                    extensions: ["existing_id": existing])
                 problem.headers[.location] = "/v1/reports/\(existing)"
                 throw problem
             }
@@ -122,8 +123,10 @@ struct ReportRoutes {
         if !f.unitID.isAbsent { reader.fail("unit_id", "a report cannot move to another unit") }
         if !f.periodID.isAbsent { reader.fail("period_id", "a report cannot move to another period") }
         try reader.finish(readOnly: ReportFields.readOnly)
-        return try await AuditedWrite.update(ReportRepository.self, id, request: request, context: context, pool: pool,
-                                             authorize: Self.writable(by: caller)) { current, write in
+        return try await AuditedWrite.update(
+            ReportRepository.self, id, request: request, context: context, pool: pool,
+            authorize: Self.writable(by: caller)
+        ) { current, write in
             try Self.requireEditable(current)
             try await ReportRepository.apply(f, to: id, on: write.connection)
             return try await ReportRepository.touch(id, on: write.connection)
@@ -167,7 +170,8 @@ struct ReportRoutes {
                 authorize: { current, write in
                     try await Self.requireVisible(current, to: caller, on: write.connection)
                     if target == .submitted { try await Self.requireUnitWriter(caller, unit: current.unitId, on: write.connection) }
-                }) { current, write in
+                }
+            ) { current, write in
                 let allowed: [ReportStatus: Set<ReportStatus>] = [.submitted: [.draft, .returned], .accepted: [.submitted], .returned: [.submitted]]
                 guard allowed[target]!.contains(current.status) else {
                     throw Problem.conflict("a \(current.status.rawValue) report cannot be \(target.rawValue)", slug: "invalid-transition")
@@ -183,8 +187,10 @@ struct ReportRoutes {
         let id = try pathID(context, what: ReportRepository.noun)
         let caller = try context.caller
         try caller.requireWriter("write reports")
-        return try await AuditedWrite.update(ReportRepository.self, id, request: request, context: context, pool: pool, action: "prefill",
-                                             authorize: Self.writable(by: caller)) { current, write in
+        return try await AuditedWrite.update(
+            ReportRepository.self, id, request: request, context: context, pool: pool, action: "prefill",
+            authorize: Self.writable(by: caller)
+        ) { current, write in
             try Self.requireEditable(current)
             return try await ReportRepository.prefill(id, on: write.connection)
         }

@@ -4,18 +4,24 @@ import TTDNKit
 
 /// What `ttdn token ...` does, with the same audit trail as the HTTP API (actor: the CLI).
 public enum TokenAdmin {
-    public static func create(pool: PQPool, role: Role, unitCode: String?, name: String,
-                              expiresOn: CalendarDate?) async throws -> Tokens.Created {
+    public static func create(
+        pool: PQPool, role: Role, unitCode: String?, name: String,
+        expiresOn: CalendarDate?
+    ) async throws -> Tokens.Created {
         try await pool.withTransaction { connection in
             var unitID: UUID?
             if let unitCode {
-                guard let id = try await TokenRepository.unitID(code: unitCode, on: connection) else { throw CLIError("no unit has code \(unitCode)") }
+                guard let id = try await TokenRepository.unitID(code: unitCode, on: connection) else {
+                    throw CLIError("no unit has code \(unitCode)")
+                }
                 unitID = id
             }
-            let created = try await Tokens.create(on: connection, role: role, unitID: unitID,
-                                                  name: name.precomposedStringWithCanonicalMapping, expiresOn: expiresOn)
+            let created = try await Tokens.create(
+                on: connection, role: role, unitID: unitID,
+                name: name.precomposedStringWithCanonicalMapping, expiresOn: expiresOn)
             let write = Write(connection: connection, principal: nil, requestID: "cli")
-            try await write.audit(AuditEntry(TokenView.auditType, id: created.token.id.text, action: "create", before: TokenView?.none, after: created.token))
+            try await write.audit(
+                AuditEntry(TokenView.auditType, id: created.token.id.text, action: "create", before: TokenView?.none, after: created.token))
             return created
         }
     }

@@ -4,13 +4,17 @@ import TTDNKit
 
 /// All the SQL of API tokens.
 enum TokenRepository {
-    static func insert(publicID: String, secretHash: String, role: Role, unitID: UUID?, name: String, expiresOn: CalendarDate?,
-                       on connection: PQConnection) async throws -> TokenView {
-        try TokenView(row: try await connection.query("""
-            INSERT INTO api_tokens (public_id, secret_hash, role, unit_id, name, expires_on)
-            VALUES (\(publicID), decode(\(secretHash), 'hex'), \(role)::token_role, \(unitID), \(name), \(expiresOn))
-            RETURNING \(TokenView.columns)
-            """)[0])
+    static func insert(
+        publicID: String, secretHash: String, role: Role, unitID: UUID?, name: String, expiresOn: CalendarDate?,
+        on connection: PQConnection
+    ) async throws -> TokenView {
+        try TokenView(
+            row: try await connection.query(
+                """
+                INSERT INTO api_tokens (public_id, secret_hash, role, unit_id, name, expires_on)
+                VALUES (\(publicID), decode(\(secretHash), 'hex'), \(role)::token_role, \(unitID), \(name), \(expiresOn))
+                RETURNING \(TokenView.columns)
+                """)[0])
     }
 
     /// What authentication needs to know of a token: its hash and whether it may still be used.
@@ -20,16 +24,19 @@ enum TokenRepository {
     }
 
     static func credential(publicID: String, on connection: PQConnection) async throws -> Credential? {
-        try await connection.query("""
+        try await connection.query(
+            """
             SELECT id, encode(secret_hash, 'hex') AS secret_hash, role, unit_id, name,
                    (expires_on IS NOT NULL AND expires_on < ttdn_today()) AS expired,
                    revoked_at IS NOT NULL AS revoked,
                    (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
             FROM api_tokens WHERE public_id = \(publicID)
-            """).first.map { row in
-            Credential(id: try row.decode("id"), secretHash: try row.decode("secret_hash"), role: try row.decode("role"),
-                       unitID: try row.decode("unit_id"), name: try row.decode("name"), expired: try row.decode("expired"),
-                       revoked: try row.decode("revoked"), stale: try row.decode("stale"))
+            """
+        ).first.map { row in
+            Credential(
+                id: try row.decode("id"), secretHash: try row.decode("secret_hash"), role: try row.decode("role"),
+                unitID: try row.decode("unit_id"), name: try row.decode("name"), expired: try row.decode("expired"),
+                revoked: try row.decode("revoked"), stale: try row.decode("stale"))
         }
     }
 
@@ -47,18 +54,22 @@ enum TokenRepository {
         if let cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]), let after = PQTimestamp.parse(cursor[0]) {
             condition = "(created_at, id) > (\(after), \(id))"
         }
-        let tokens = try await connection.query("""
+        let tokens = try await connection.query(
+            """
             SELECT \(TokenView.columns) FROM api_tokens WHERE \(condition) ORDER BY created_at, id LIMIT \(limit + 1)
-            """).map(TokenView.init(row:))
+            """
+        ).map(TokenView.init(row:))
         return Pagination.cut(tokens, limit: limit) { [PQTimestamp.format($0.createdAt), $0.id.text] }
     }
 
     /// Revokes the token named by its id or its public id (a second revocation keeps the first time).
     static func revoke(idOrPublicID: String, on connection: PQConnection) async throws -> TokenView? {
-        try await connection.query("""
+        try await connection.query(
+            """
             UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
             WHERE id = \(UUID(uuidString: idOrPublicID)) OR public_id = \(idOrPublicID) RETURNING \(TokenView.columns)
-            """).first.map(TokenView.init(row:))
+            """
+        ).first.map(TokenView.init(row:))
     }
 
     static func unitID(code: String, on connection: PQConnection) async throws -> UUID? {
@@ -67,7 +78,8 @@ enum TokenRepository {
 
     /// One line per token for `ttdn token list`.
     static func listing(on connection: PQConnection) async throws -> [String] {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT t.id, t.public_id, t.role::text AS role, u.code AS unit_code, t.name, t.expires_on,
                    t.revoked_at IS NOT NULL AS revoked, t.last_used_at
             FROM api_tokens t LEFT JOIN units u ON u.id = t.unit_id ORDER BY t.created_at, t.id
@@ -78,7 +90,8 @@ enum TokenRepository {
             let unit = try row.decode("unit_code", as: String?.self) ?? "-"
             let expires = try row.decode("expires_on", as: CalendarDate?.self)?.description ?? "never"
             let used = try row.decode("last_used_at", as: Date?.self).map(PQTimestamp.format) ?? "never"
-            return "\(id)  \(try row.decode("public_id", as: String.self))  \(try row.decode("role", as: String.self))  unit=\(unit)  expires=\(expires)  last_used=\(used)  \(state)  \(try row.decode("name", as: String.self))"
+            return
+                "\(id)  \(try row.decode("public_id", as: String.self))  \(try row.decode("role", as: String.self))  unit=\(unit)  expires=\(expires)  last_used=\(used)  \(state)  \(try row.decode("name", as: String.self))"
         }
     }
 

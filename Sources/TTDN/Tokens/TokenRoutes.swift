@@ -50,10 +50,12 @@ struct TokenRoutes {
             let created = try await explainingConstraints(TokenRepository.explain) {
                 try await Tokens.create(on: write.connection, role: role, unitID: unitID, name: name, expiresOn: expiresOn)
             }
-            try await write.audit(AuditEntry(TokenView.auditType, id: created.token.id.text, action: "create", before: TokenView?.none, after: created.token))
-            return try StoredResponse.json(Answer(token: created.token, secret: created.secret),
-                                           replayedAs: Answer(token: created.token, secret: nil), status: .created,
-                                           headers: ["Location": "/v1/tokens/\(created.token.id.text)", "Cache-Control": "no-store"])
+            try await write.audit(
+                AuditEntry(TokenView.auditType, id: created.token.id.text, action: "create", before: TokenView?.none, after: created.token))
+            return try StoredResponse.json(
+                Answer(token: created.token, secret: created.secret),
+                replayedAs: Answer(token: created.token, secret: nil), status: .created,
+                headers: ["Location": "/v1/tokens/\(created.token.id.text)", "Cache-Control": "no-store"])
         }
     }
 

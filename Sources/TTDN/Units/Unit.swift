@@ -4,8 +4,8 @@ import TTDNKit
 
 public enum UnitKind: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable {
     case department, departmentOffice = "department_office", districtOffice = "district_office",
-         highSchool = "high_school", continuingEducationCenter = "continuing_education_center",
-         affiliatedUnit = "affiliated_unit", external
+        highSchool = "high_school", continuingEducationCenter = "continuing_education_center",
+        affiliatedUnit = "affiliated_unit", external
 }
 
 /// The unit's foreign-information officer (cán bộ phụ trách TTĐN).
@@ -42,9 +42,11 @@ public struct Unit: Codable, Sendable, Equatable, StoredResource {
     public var etag: String { Conditional.etag(version: version) }
 
     /// The columns of a unit, once: the SELECT list (`u.` is the table alias) and the CSV header.
-    static let columnNames = ["id", "code", "name", "kind", "parent_id", "district", "address", "phone", "email", "website",
-                              "officer_name", "officer_position", "officer_phone", "officer_email", "active",
-                              "valid_from", "valid_to", "successor_id", "created_at", "updated_at", "version"]
+    static let columnNames = [
+        "id", "code", "name", "kind", "parent_id", "district", "address", "phone", "email", "website",
+        "officer_name", "officer_position", "officer_phone", "officer_email", "active",
+        "valid_from", "valid_to", "successor_id", "created_at", "updated_at", "version",
+    ]
     static let columns = PQQuery(unescaped: columnNames.map { "u.\($0)" }.joined(separator: ", "))
     static var csvHeader: [String] { columnNames }
 
@@ -59,8 +61,9 @@ public struct Unit: Codable, Sendable, Equatable, StoredResource {
         phone = try row.decode("phone")
         email = try row.decode("email")
         website = try row.decode("website")
-        officer = Officer(name: try row.decode("officer_name"), position: try row.decode("officer_position"),
-                          phone: try row.decode("officer_phone"), email: try row.decode("officer_email"))
+        officer = Officer(
+            name: try row.decode("officer_name"), position: try row.decode("officer_position"),
+            phone: try row.decode("officer_phone"), email: try row.decode("officer_email"))
         active = try row.decode("active")
         validFrom = try row.decode("valid_from")
         validTo = try row.decode("valid_to")
@@ -72,10 +75,12 @@ public struct Unit: Codable, Sendable, Equatable, StoredResource {
 
     /// In the order of `columnNames` (a test holds the two together).
     var csvRow: [String?] {
-        [id.text, code, name, kind.rawValue, parentId?.text, district, address, phone, email, website,
-         officer.name, officer.position, officer.phone, officer.email, String(active),
-         validFrom?.description, validTo?.description, successorId?.text,
-         PQTimestamp.format(createdAt), PQTimestamp.format(updatedAt), String(version)]
+        [
+            id.text, code, name, kind.rawValue, parentId?.text, district, address, phone, email, website,
+            officer.name, officer.position, officer.phone, officer.email, String(active),
+            validFrom?.description, validTo?.description, successorId?.text,
+            PQTimestamp.format(createdAt), PQTimestamp.format(updatedAt), String(version),
+        ]
     }
 }
 

@@ -88,13 +88,16 @@ extension UnitRoutes {
         for link in successors {
             do {
                 let linked = try await write.savepoint {
-                    try await UnitRepository.explaining { try await UnitRepository.linkSuccessor(of: link.unitID, code: link.code, on: write.connection) }
+                    try await UnitRepository.explaining {
+                        try await UnitRepository.linkSuccessor(of: link.unitID, code: link.code, on: write.connection)
+                    }
                 }
                 if !linked {
                     results[link.index].errors.append(FieldError("successor_code", "no unit has this code"))
                 }
             } catch let problem as Problem {
-                results[link.index].errors.append(contentsOf: problem.errors.map { FieldError($0.field == "successor_id" ? "successor_code" : $0.field, $0.message) })
+                results[link.index].errors.append(
+                    contentsOf: problem.errors.map { FieldError($0.field == "successor_id" ? "successor_code" : $0.field, $0.message) })
             }
         }
         for index in results.indices where !results[index].errors.isEmpty {

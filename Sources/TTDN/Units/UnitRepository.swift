@@ -37,13 +37,16 @@ enum UnitRepository: DeletableRepository {
         """
     }
 
-    static func list(_ filter: UnitFilter, after cursor: [String]?, limit: Int,
-                     on connection: PQConnection) async throws -> (units: [Unit], next: [String]?) {
+    static func list(
+        _ filter: UnitFilter, after cursor: [String]?, limit: Int,
+        on connection: PQConnection
+    ) async throws -> (units: [Unit], next: [String]?) {
         var conditions: [PQQuery] = [validOn(filter.asOf)]
         if let kind = filter.kind { conditions.append("u.kind = \(kind.rawValue)::unit_kind") }
         if let parent = filter.parentID { conditions.append("u.parent_id = \(parent)") }
         if let ancestor = filter.ancestorID {
-            conditions.append("""
+            conditions.append(
+                """
                 u.id IN (WITH RECURSIVE below(id) AS (
                              SELECT id FROM units WHERE parent_id = \(ancestor)
                              UNION SELECT c.id FROM units c JOIN below b ON c.parent_id = b.id)
@@ -56,7 +59,8 @@ enum UnitRepository: DeletableRepository {
         if let cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]) {
             conditions.append("(u.name COLLATE \"vi-x-icu\", u.id) > (\(cursor[0])::text COLLATE \"vi-x-icu\", \(id))")
         }
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT \(Unit.columns) FROM units u
             WHERE \(PQQuery.joined(conditions, separator: " AND "))
             ORDER BY u.name COLLATE "vi-x-icu", u.id
@@ -73,7 +77,8 @@ enum UnitRepository: DeletableRepository {
 
     /// The unit and every unit below it valid on `asOf`, with their depth below it.
     static func subtree(of id: UUID, asOf: CalendarDate?, on connection: PQConnection) async throws -> [(Unit, Int)] {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             WITH RECURSIVE tree(id, depth) AS (
                 SELECT id, 0 FROM units WHERE id = \(id)
                 UNION
@@ -88,7 +93,8 @@ enum UnitRepository: DeletableRepository {
     }
 
     static func insert(_ f: UnitFields, on connection: PQConnection) async throws -> Unit {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             INSERT INTO units AS u (code, name, kind, parent_id, district, address, phone, email, website,
                                officer_name, officer_position, officer_phone, officer_email,
                                active, valid_from, valid_to, successor_id)
@@ -103,7 +109,8 @@ enum UnitRepository: DeletableRepository {
 
     /// Applies a merge patch to `current`; absent fields stay, null clears.
     static func update(_ current: Unit, with f: UnitFields, on connection: PQConnection) async throws -> Unit {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             UPDATE units u SET
                 code = \(f.code.merged(into: current.code)),
                 name = \(f.name.merged(into: current.name)),
@@ -136,7 +143,8 @@ enum UnitRepository: DeletableRepository {
 
     /// Links an imported unit to its successor by code; false when no unit has that code.
     static func linkSuccessor(of id: UUID, code: String, on connection: PQConnection) async throws -> Bool {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             UPDATE units SET successor_id = (SELECT id FROM units WHERE code = \(code))
             WHERE id = \(id) AND EXISTS (SELECT 1 FROM units WHERE code = \(code))
             """)

@@ -27,8 +27,10 @@ struct UnitRoutes {
         let page = query.page()
         try query.finish()
         let pool = self.pool
-        return try await Pagination.list(request: request, page: page, filename: "units",
-                                         columns: CSVColumns(header: Unit.csvHeader, row: \.csvRow)) { cursor, limit in
+        return try await Pagination.list(
+            request: request, page: page, filename: "units",
+            columns: CSVColumns(header: Unit.csvHeader, row: \.csvRow)
+        ) { cursor, limit in
             try await pool.withConnection { try await UnitRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
     }
@@ -61,8 +63,9 @@ struct UnitRoutes {
         }
         let nodes = tree.map { Node(depth: $0.1, unit: $0.0) }
         if CSVOutput.wanted(by: request) {
-            return CSVOutput.response(header: ["depth"] + Unit.csvHeader,
-                                      rows: nodes.map { [String($0.depth)] + $0.unit.csvRow }, filename: "subtree")
+            return CSVOutput.response(
+                header: ["depth"] + Unit.csvHeader,
+                rows: nodes.map { [String($0.depth)] + $0.unit.csvRow }, filename: "subtree")
         }
         return try Pagination.response(request: request, items: nodes, nextCursor: nil)
     }
@@ -93,12 +96,15 @@ struct UnitRoutes {
         // the organisation is the admin's.
         let structural = fields.structuralFieldsPresent
         if !caller.isAdmin, !structural.isEmpty {
-            throw Problem(.forbidden, slug: "forbidden", title: "Not allowed",
-                          detail: "only an admin may change \(structural.joined(separator: ", "))",
-                          errors: structural.map { FieldError($0, "only an admin may change it") })
+            throw Problem(
+                .forbidden, slug: "forbidden", title: "Not allowed",
+                detail: "only an admin may change \(structural.joined(separator: ", "))",
+                errors: structural.map { FieldError($0, "only an admin may change it") })
         }
-        return try await AuditedWrite.update(UnitRepository.self, id, request: request, context: context, pool: pool,
-                                             authorize: { _, write in try await Self.requireWithinOwnUnit(id, write: write) }) { current, write in
+        return try await AuditedWrite.update(
+            UnitRepository.self, id, request: request, context: context, pool: pool,
+            authorize: { _, write in try await Self.requireWithinOwnUnit(id, write: write) }
+        ) { current, write in
             try await UnitRepository.update(current, with: fields, on: write.connection)
         }
     }
@@ -115,7 +121,8 @@ struct UnitRoutes {
         try context.caller.requireAdmin("delete units")
         return try await AuditedWrite.delete(
             UnitRepository.self, id, request: request, context: context, pool: pool,
-            whenReferenced: .conflict("the unit is still referenced (by units, tokens or records); set valid_to to end it instead",
-                                      slug: "unit-referenced"))
+            whenReferenced: .conflict(
+                "the unit is still referenced (by units, tokens or records); set valid_to to end it instead",
+                slug: "unit-referenced"))
     }
 }

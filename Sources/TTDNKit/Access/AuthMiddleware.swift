@@ -76,8 +76,10 @@ package struct AuthMiddleware: RouterMiddleware {
     package typealias Context = AppRequestContext
     package let authenticator: Authenticator
 
-    package func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var context = context
         try await authenticator.authenticate(request, context: &context)
         return try await next(request, context)

@@ -19,7 +19,7 @@ public enum BearerToken {
     package static func parse(_ token: String) -> (publicID: String, secret: Substring)? {
         let parts = token.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "ttdn", parts[1].count == 12, parts[2].count == 40,
-              parts[1].allSatisfy({ alphabet.contains($0) }), parts[2].allSatisfy({ alphabet.contains($0) })
+            parts[1].allSatisfy({ alphabet.contains($0) }), parts[2].allSatisfy({ alphabet.contains($0) })
         else { return nil }
         return (String(parts[1]), parts[2])
     }

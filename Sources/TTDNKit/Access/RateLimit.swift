@@ -30,7 +30,7 @@ package final class RateLimiter: Sendable {
 
     private func update(_ key: String, now: ContinuousClock.Instant, consume: Bool) -> Int? {
         buckets.withLock { buckets in
-            if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) } // bounded memory
+            if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) }  // bounded memory
             guard var bucket = buckets[key] ?? (consume ? Bucket(tokens: burst, updated: now) : nil) else { return nil }
             let elapsed = now - bucket.updated
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -48,8 +48,9 @@ package final class RateLimiter: Sendable {
     package func problem(_ wait: Int, for subject: String) -> Problem {
         var headers = HTTPFields()
         headers[.retryAfter] = String(wait)
-        return Problem(.tooManyRequests, slug: "rate-limited", title: "Too many requests",
-                       detail: "\(subject) is limited to \(Int(rate)) requests a second (bursts of \(Int(burst))); retry after \(wait) s",
-                       headers: headers)
+        return Problem(
+            .tooManyRequests, slug: "rate-limited", title: "Too many requests",
+            detail: "\(subject) is limited to \(Int(rate)) requests a second (bursts of \(Int(burst))); retry after \(wait) s",
+            headers: headers)
     }
 }

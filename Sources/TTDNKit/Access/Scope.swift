@@ -6,7 +6,8 @@ package enum Scope {
     /// True when `unit` is `root` or lies below it.
     package static func unit(_ unit: UUID, isWithin root: UUID, on connection: PQConnection) async throws -> Bool {
         if unit == root { return true }
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             WITH RECURSIVE up(id, parent_id, depth) AS (
                 SELECT id, parent_id, 0 FROM units WHERE id = \(unit)
                 UNION

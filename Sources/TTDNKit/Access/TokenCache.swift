@@ -25,7 +25,8 @@ package final class TokenCache: Sendable {
         guard enabled else { return nil }
         let entry = entries.withLock { $0[publicID] }
         guard let entry, ContinuousClock.now < entry.until,
-              BearerToken.constantTimeEqual(entry.secretHash, secretHash) else { return nil }
+            BearerToken.constantTimeEqual(entry.secretHash, secretHash)
+        else { return nil }
         return entry.principal
     }
 

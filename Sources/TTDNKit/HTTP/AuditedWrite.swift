@@ -34,7 +34,8 @@ package protocol DeletableRepository: ResourceRepository {
 /// authorization check on the current row, If-Match, constraints explained as 422s, the audit
 /// row in the same transaction, and the answer with its ETag.
 package enum AuditedWrite {
-    package static func get<R: ResourceRepository>(_ repository: R.Type, _ id: R.Resource.ID, request: Request, pool: PQPool) async throws -> Response {
+    package static func get<R: ResourceRepository>(_ repository: R.Type, _ id: R.Resource.ID, request: Request, pool: PQPool) async throws -> Response
+    {
         try QueryReader(request).finish()
         guard let resource = try await pool.withConnection({ try await R.find(id, forUpdate: false, on: $0) }) else {
             throw Problem.notFound(R.noun)
@@ -50,8 +51,9 @@ package enum AuditedWrite {
         try await Idempotency.run(request: request, context: context, pool: pool, body: body.bytes) { write in
             let created = try await R.explaining { try await insert(write) }
             try await write.record("create", before: nil, after: created)
-            return try StoredResponse.json(created, status: .created,
-                                           headers: ["Location": created.location, "ETag": created.etag])
+            return try StoredResponse.json(
+                created, status: .created,
+                headers: ["Location": created.location, "ETag": created.etag])
         }
     }
 

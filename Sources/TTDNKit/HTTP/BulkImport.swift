@@ -52,8 +52,10 @@ package enum BulkImport {
 
     /// The rows as JSON objects. CSV cells are strings (empty cells are absent) unless `cell`
     /// turns a column into another JSON value.
-    package static func rows(_ body: ByteBuffer, csv: Bool, what: String,
-                     cell: (_ column: String, _ value: String) -> JSONValue = { .string($1) }) throws -> [JSONValue] {
+    package static func rows(
+        _ body: ByteBuffer, csv: Bool, what: String,
+        cell: (_ column: String, _ value: String) -> JSONValue = { .string($1) }
+    ) throws -> [JSONValue] {
         var rows: [JSONValue]
         if csv {
             guard let text = String(validating: Data(body.readableBytesView), as: UTF8.self) else {
@@ -113,7 +115,9 @@ package enum BulkImport {
 
     private static func problem(_ outcome: some ImportOutcome, dryRun: Bool) -> Problem {
         let errors = outcome.rowErrors.map { FieldError("rows[\($0.row)].\($0.error.field)", $0.error.message) }
-        return Problem.validation(errors, detail: "\(errors.count) problem(s) in the import; nothing was written"
-                                  + (dryRun ? " (dry run)" : ""))
+        return Problem.validation(
+            errors,
+            detail: "\(errors.count) problem(s) in the import; nothing was written"
+                + (dryRun ? " (dry run)" : ""))
     }
 }

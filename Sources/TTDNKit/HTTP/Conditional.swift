@@ -34,8 +34,10 @@ public enum Conditional {
 
 extension Conditional {
     /// A single resource with its ETag, or 304 when the client's copy is current.
-    public static func resource<T: Encodable>(_ value: T, etag: String, request: Request,
-                                              status: HTTPResponse.Status = .ok) throws -> Response {
+    public static func resource<T: Encodable>(
+        _ value: T, etag: String, request: Request,
+        status: HTTPResponse.Status = .ok
+    ) throws -> Response {
         if request.method == .get, notModified(request, etag: etag) { return notModifiedResponse(etag: etag) }
         return try JSONOutput.response(value, status: status, headers: [.eTag: etag])
     }

@@ -83,7 +83,8 @@ package final class ConnectionCountHandler: ChannelInboundHandler, RemovableChan
     }
 
     package static let refusal: String = {
-        let body = #"{"type":"urn:ttdn:problem:too-many-connections","title":"Too many connections","status":503,"detail":"the server has too many open connections; retry shortly"}"#
+        let body =
+            #"{"type":"urn:ttdn:problem:too-many-connections","title":"Too many connections","status":503,"detail":"the server has too many open connections; retry shortly"}"#
         return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\nConnection: close\r\n"
             + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
     }()

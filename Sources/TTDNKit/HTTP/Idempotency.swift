@@ -15,16 +15,20 @@ public struct StoredResponse: Sendable {
     /// first answer (a new token's secret is shown once and never kept).
     public var replayBody: Data?
 
-    public static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok,
-                                          headers: [String: String] = [:]) throws -> StoredResponse {
+    public static func json<T: Encodable>(
+        _ value: T, status: HTTPResponse.Status = .ok,
+        headers: [String: String] = [:]
+    ) throws -> StoredResponse {
         var headers = headers
         headers["Content-Type"] = "application/json; charset=utf-8"
         return StoredResponse(status: status, headers: headers, body: try JSONOutput.data(value))
     }
 
     /// `value` now, `replay` to a retry.
-    public static func json<T: Encodable, R: Encodable>(_ value: T, replayedAs replay: R, status: HTTPResponse.Status = .ok,
-                                                        headers: [String: String] = [:]) throws -> StoredResponse {
+    public static func json<T: Encodable, R: Encodable>(
+        _ value: T, replayedAs replay: R, status: HTTPResponse.Status = .ok,
+        headers: [String: String] = [:]
+    ) throws -> StoredResponse {
         var stored = try json(value, status: status, headers: headers)
         stored.replayBody = try JSONOutput.data(replay)
         return stored
@@ -50,8 +54,9 @@ public enum Idempotency {
     package static func validKey(_ request: Request) throws -> String? {
         guard let key = request.headers[.idempotencyKey] else { return nil }
         guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
-            throw Problem.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters",
-                                     errors: [FieldError("Idempotency-Key", "must be 1 to 255 visible ASCII characters")])
+            throw Problem.badRequest(
+                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                errors: [FieldError("Idempotency-Key", "must be 1 to 255 visible ASCII characters")])
         }
         return key
     }
@@ -83,7 +88,8 @@ public enum Idempotency {
         }
         let requestHash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
 
-        let claimed = try await pool.query("""
+        let claimed = try await pool.query(
+            """
             INSERT INTO idempotency_keys (scope, key, request_hash) VALUES (\(scope), \(key), \(requestHash))
             ON CONFLICT (scope, key) DO UPDATE
                 SET claimed_at = now(), created_at = now(), request_hash = EXCLUDED.request_hash,
@@ -98,7 +104,8 @@ public enum Idempotency {
             _ = try? await pool.query("DELETE FROM idempotency_keys WHERE created_at < now() - \(lifetime)::interval")
         }
         if claimed.isEmpty {
-            let rows = try await pool.query("""
+            let rows = try await pool.query(
+                """
                 SELECT request_hash, state, status, headers::text AS headers, body
                 FROM idempotency_keys WHERE scope = \(scope) AND key = \(key)
                 """)
@@ -106,14 +113,16 @@ public enum Idempotency {
                 throw Problem.conflict("the Idempotency-Key was released concurrently; retry", slug: "idempotency-key-in-use")
             }
             guard try row.decode("request_hash", as: String.self) == requestHash else {
-                throw Problem(.unprocessableContent, slug: "idempotency-key-reused",
-                              title: "Idempotency-Key reused with a different request",
-                              detail: "this Idempotency-Key was first used with a different request body; use a new key",
-                              errors: [FieldError("Idempotency-Key", "was used with a different request body")])
+                throw Problem(
+                    .unprocessableContent, slug: "idempotency-key-reused",
+                    title: "Idempotency-Key reused with a different request",
+                    detail: "this Idempotency-Key was first used with a different request body; use a new key",
+                    errors: [FieldError("Idempotency-Key", "was used with a different request body")])
             }
             guard try row.decode("state", as: String.self) == "completed" else {
-                var problem = Problem.conflict("a request with this Idempotency-Key is still in progress; retry shortly",
-                                               slug: "idempotency-key-in-use")
+                var problem = Problem.conflict(
+                    "a request with this Idempotency-Key is still in progress; retry shortly",
+                    slug: "idempotency-key-in-use")
                 problem.headers[.retryAfter] = "1"
                 throw problem
             }
@@ -121,8 +130,9 @@ public enum Idempotency {
             if case .object(let members)? = try? JSONParser.parse(Array(try row.decode("headers", as: String.self).utf8)) {
                 for case (let name, .string(let value)) in members { headers[name] = value }
             }
-            var stored = StoredResponse(status: HTTPResponse.Status(code: try row.decode("status", as: Int.self)), headers: headers,
-                                        body: Data(try row.decode("body", as: String.self).utf8))
+            var stored = StoredResponse(
+                status: HTTPResponse.Status(code: try row.decode("status", as: Int.self)), headers: headers,
+                body: Data(try row.decode("body", as: String.self).utf8))
             stored.headers["Idempotent-Replayed"] = "true"
             return stored.response
         }
@@ -131,7 +141,8 @@ public enum Idempotency {
             return try await context.write(pool) { write in
                 let stored = try await handler(write)
                 let headers = String(decoding: try JSONOutput.data(stored.headers), as: UTF8.self)
-                _ = try await write.query("""
+                _ = try await write.query(
+                    """
                     UPDATE idempotency_keys
                     SET state = 'completed', status = \(Int(stored.status.code)), headers = \(headers)::jsonb,
                         body = \(String(decoding: stored.replayBody ?? stored.body, as: UTF8.self))

@@ -38,7 +38,8 @@ public enum CanonicalURL {
 
     public static func normalize(_ text: String) -> String? {
         guard var components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              ["http", "https"].contains(scheme), let host = components.host?.lowercased(), !host.isEmpty else { return nil }
+            ["http", "https"].contains(scheme), let host = components.host?.lowercased(), !host.isEmpty
+        else { return nil }
         components.scheme = scheme
         components.host = host.hasSuffix(".") ? String(host.dropLast()) : host
         if (scheme == "http" && components.port == 80) || (scheme == "https" && components.port == 443) { components.port = nil }

@@ -16,13 +16,21 @@ public enum JSONValue: Decodable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Int64.self) { self = .int(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(String(value)) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(String(value))
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
     }
 
     /// A canonical text form: object keys sorted, no insignificant white space.
@@ -58,8 +66,10 @@ public enum JSONValue: Decodable, Sendable, Equatable {
 public enum JSONBody {
     public static let maxBytes = 1 << 20
 
-    public static func read(_ request: Request, context: AppRequestContext,
-                            mediaTypes: [String] = ["application/json"]) async throws -> JSONValue {
+    public static func read(
+        _ request: Request, context: AppRequestContext,
+        mediaTypes: [String] = ["application/json"]
+    ) async throws -> JSONValue {
         try requireJSON(request, mediaTypes: mediaTypes)
         let buffer = try await collect(request)
         return try parse(buffer)
@@ -69,8 +79,9 @@ public enum JSONBody {
     public static func requireJSON(_ request: Request, mediaTypes: [String] = ["application/json"]) throws {
         let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let type, mediaTypes.contains(type) else {
-            throw Problem(.unsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported media type",
-                          detail: "send the body as \(mediaTypes.joined(separator: " or "))")
+            throw Problem(
+                .unsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported media type",
+                detail: "send the body as \(mediaTypes.joined(separator: " or "))")
         }
     }
 
@@ -84,8 +95,9 @@ public enum JSONBody {
         }
     }
 
-    package static let tooLarge = Problem(.contentTooLarge, slug: "body-too-large", title: "The request body is too large",
-                                  detail: "request bodies are limited to \(maxBytes) bytes")
+    package static let tooLarge = Problem(
+        .contentTooLarge, slug: "body-too-large", title: "The request body is too large",
+        detail: "request bodies are limited to \(maxBytes) bytes")
 
     public static func parse(_ buffer: ByteBuffer) throws -> JSONValue {
         guard buffer.readableBytes > 0 else { throw Problem.badRequest("the request body is empty; send a JSON document") }
@@ -217,7 +229,9 @@ public struct InputReader {
     public mutating func integer(_ key: String, range: ClosedRange<Int>) -> Field<Int> {
         read(key) { value in
             guard case .int(let i) = value, let n = Int(exactly: i) else {
-                if case .number(let text) = value, let d = Double(text), d == d.rounded(), abs(d) < 1e15, range.contains(Int(d)) { return .success(Int(d)) }
+                if case .number(let text) = value, let d = Double(text), d == d.rounded(), abs(d) < 1e15, range.contains(Int(d)) {
+                    return .success(Int(d))
+                }
                 return .failure("must be an integer from \(range.lowerBound) to \(range.upperBound)")
             }
             guard range.contains(n) else { return .failure("must be an integer from \(range.lowerBound) to \(range.upperBound)") }
@@ -277,7 +291,8 @@ public struct InputReader {
         read(key) { value in
             InputReader.text(value, maxLength: 2000, minLength: 1).flatMap { text in
                 guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-                      ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty else {
+                    ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty
+                else {
                     return .failure("must be an absolute http or https URL")
                 }
                 return .success(text)

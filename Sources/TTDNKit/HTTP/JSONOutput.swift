@@ -9,8 +9,10 @@ import Synchronization
 public enum JSONOutput {
     public static func data<T: Encodable>(_ value: T) throws -> Data { Data(try JSONWriter.encode(value)) }
 
-    public static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok,
-                                              headers: HTTPFields = [:]) throws -> Response {
+    public static func response<T: Encodable>(
+        _ value: T, status: HTTPResponse.Status = .ok,
+        headers: HTTPFields = [:]
+    ) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONWriter.encode(value))))
@@ -34,7 +36,7 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(items, forKey: .items)
-        try container.encode(nextCursor, forKey: .nextCursor) // null, not absent, on the last page
+        try container.encode(nextCursor, forKey: .nextCursor)  // null, not absent, on the last page
     }
     package enum CodingKeys: String, CodingKey { case items, nextCursor }
 }
@@ -140,13 +142,21 @@ package indirect enum JSONValueOutput: Codable, Sendable {
 
     package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let v = try? c.decode(Bool.self) { self = .bool(v) }
-        else if let v = try? c.decode(Int64.self) { self = .int(v) }
-        else if let v = try? c.decode(Double.self) { self = .double(v) }
-        else if let v = try? c.decode(String.self) { self = .string(v) }
-        else if let v = try? c.decode([JSONValueOutput].self) { self = .array(v) }
-        else { self = .object(try c.decode([String: JSONValueOutput].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let v = try? c.decode(Bool.self) {
+            self = .bool(v)
+        } else if let v = try? c.decode(Int64.self) {
+            self = .int(v)
+        } else if let v = try? c.decode(Double.self) {
+            self = .double(v)
+        } else if let v = try? c.decode(String.self) {
+            self = .string(v)
+        } else if let v = try? c.decode([JSONValueOutput].self) {
+            self = .array(v)
+        } else {
+            self = .object(try c.decode([String: JSONValueOutput].self))
+        }
     }
     package func encode(to encoder: any Encoder) throws {
         switch self {

@@ -155,7 +155,7 @@ package enum JSONWriter {
             switch state {
             case .object: output.bytes.append(UInt8(ascii: "}"))
             case .array: output.bytes.append(UInt8(ascii: "]"))
-            case .empty: output.raw("{}") // as JSONEncoder: a value that encoded nothing is an empty object
+            case .empty: output.raw("{}")  // as JSONEncoder: a value that encoded nothing is an empty object
             case .single: break
             }
         }
@@ -195,7 +195,9 @@ package enum JSONWriter {
         package mutating func encode(_ value: UInt64, forKey key: Key) throws { member(key).raw(String(value)) }
         package mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try member(key).write(value) }
 
-        package mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        package mutating func nestedContainer<NestedKey: CodingKey>(
+            keyedBy keyType: NestedKey.Type, forKey key: Key
+        ) -> KeyedEncodingContainer<NestedKey> {
             _ = member(key)
             return encoder.nested().container(keyedBy: keyType)
         }
@@ -205,7 +207,7 @@ package enum JSONWriter {
         }
         package mutating func superEncoder() -> any Encoder {
             encoder.nextMember()
-            encoder.output.string("super") // JSONEncoder's key for it, whatever Key can spell
+            encoder.output.string("super")  // JSONEncoder's key for it, whatever Key can spell
             encoder.output.bytes.append(UInt8(ascii: ":"))
             return encoder.nested()
         }

@@ -24,8 +24,10 @@ package struct RequestLogMiddleware: RouterMiddleware {
         return BearerToken.parse(String(header.dropFirst(7)))?.publicID
     }
 
-    package func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var context = context
         let supplied = request.headers[.requestID].flatMap { id -> String? in
             let valid = (1...128).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
@@ -39,19 +41,23 @@ package struct RequestLogMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             // ProblemMiddleware turns everything into a response; this is the last resort.
-            response = Problem(.internalServerError, slug: "internal-error", title: "Internal server error",
-                               detail: "the server failed to answer; quote request id \(context.requestID)").response()
+            response = Problem(
+                .internalServerError, slug: "internal-error", title: "Internal server error",
+                detail: "the server failed to answer; quote request id \(context.requestID)"
+            ).response()
         }
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        context.logger.info("request", metadata: [
-            "method": .string(request.method.rawValue),
-            "path": .string(request.uri.path),
-            "status": .stringConvertible(response.status.code),
-            "duration_ms": .string(String(format: "%.2f", milliseconds)),
-            "token": .string(RequestLogMiddleware.publicID(request) ?? "-"),
-        ])
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue),
+                "path": .string(request.uri.path),
+                "status": .stringConvertible(response.status.code),
+                "duration_ms": .string(String(format: "%.2f", milliseconds)),
+                "token": .string(RequestLogMiddleware.publicID(request) ?? "-"),
+            ])
         return response
     }
 }
@@ -64,8 +70,10 @@ package struct ProblemMiddleware: RouterMiddleware {
 
     package init(routes: RouteTable) { self.routes = routes }
 
-    package func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let problem as Problem {
@@ -78,9 +86,11 @@ package struct ProblemMiddleware: RouterMiddleware {
             return Problem.unavailable("the request was cancelled").response(instance: request.uri.path)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": .string(String(describing: type(of: error)))])
-            return Problem(.internalServerError, slug: "internal-error", title: "Internal server error",
-                           detail: "the server failed to answer; quote request id \(context.requestID)")
-                .response(instance: request.uri.path)
+            return Problem(
+                .internalServerError, slug: "internal-error", title: "Internal server error",
+                detail: "the server failed to answer; quote request id \(context.requestID)"
+            )
+            .response(instance: request.uri.path)
         }
     }
 
@@ -98,8 +108,9 @@ package struct ProblemMiddleware: RouterMiddleware {
             context.logger.notice("unexplained constraint violation", metadata: ["error": .string(error.description)])
             let field = error.column ?? "body"
             if error.isUniqueViolation {
-                return .conflict("the request conflicts with existing data (\(error.constraint ?? "unique"))",
-                                 errors: [FieldError(field, "is already used")])
+                return .conflict(
+                    "the request conflicts with existing data (\(error.constraint ?? "unique"))",
+                    errors: [FieldError(field, "is already used")])
             }
             return .validation([FieldError(field, "breaks the rule \(error.constraint ?? "of the database")")])
         }
@@ -111,8 +122,9 @@ package struct ProblemMiddleware: RouterMiddleware {
             return .unavailable("the request collided with a concurrent change; retry", retryAfterSeconds: 1)
         }
         context.logger.error("database error", metadata: ["error": .string(error.description)])
-        return Problem(.internalServerError, slug: "internal-error", title: "Internal server error",
-                       detail: "the server failed to answer; quote request id \(context.requestID)")
+        return Problem(
+            .internalServerError, slug: "internal-error", title: "Internal server error",
+            detail: "the server failed to answer; quote request id \(context.requestID)")
     }
 
     private func problem(for error: HTTPError, request: Request) -> Problem {
@@ -122,15 +134,17 @@ package struct ProblemMiddleware: RouterMiddleware {
             if !allowed.isEmpty {
                 var headers = HTTPFields()
                 headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
-                return Problem(.methodNotAllowed, slug: "method-not-allowed", title: "Method not allowed",
-                               detail: "\(request.method.rawValue) is not allowed here; use \(headers[.allow]!)", headers: headers)
+                return Problem(
+                    .methodNotAllowed, slug: "method-not-allowed", title: "Method not allowed",
+                    detail: "\(request.method.rawValue) is not allowed here; use \(headers[.allow]!)", headers: headers)
             }
             return Problem(.notFound, slug: "not-found", title: "Not found", detail: "no resource at \(request.uri.path)")
         case .contentTooLarge:
             return JSONBody.tooLarge
         default:
-            return Problem(error.status, slug: "http-error", title: error.status.reasonPhrase,
-                           detail: error.body ?? error.status.reasonPhrase)
+            return Problem(
+                error.status, slug: "http-error", title: error.status.reasonPhrase,
+                detail: error.body ?? error.status.reasonPhrase)
         }
     }
 }

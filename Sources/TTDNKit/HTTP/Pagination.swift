@@ -37,8 +37,9 @@ public enum Cursor {
     public static func decode(_ text: String) -> [String]? {
         let pieces = text.split(separator: ".", omittingEmptySubsequences: false)
         guard pieces.count == 2, let payload = fromBase64url(String(pieces[0])), let mac = fromBase64url(String(pieces[1])),
-              HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key),
-              case .array(let items)? = try? JSONParser.parse(Array(payload)) else { return nil }
+            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key),
+            case .array(let items)? = try? JSONParser.parse(Array(payload))
+        else { return nil }
         let values = items.compactMap { item -> String? in if case .string(let text) = item { text } else { nil } }
         return values.count == items.count ? values : nil
     }

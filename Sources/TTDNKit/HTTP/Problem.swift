@@ -25,8 +25,10 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// Extra members, such as `existing_id` on a duplicate.
     public var extensions: [String: String]
 
-    public init(_ status: HTTPResponse.Status, slug: String, title: String, detail: String,
-                errors: [FieldError] = [], headers: HTTPFields = [:], extensions: [String: String] = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, slug: String, title: String, detail: String,
+        errors: [FieldError] = [], headers: HTTPFields = [:], extensions: [String: String] = [:]
+    ) {
         self.status = status
         self.slug = slug
         self.title = title
@@ -37,8 +39,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     }
 
     public static func validation(_ errors: [FieldError], detail: String? = nil) -> Problem {
-        Problem(.unprocessableContent, slug: "validation-failed", title: "The request has invalid fields",
-                detail: detail ?? errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), errors: errors)
+        Problem(
+            .unprocessableContent, slug: "validation-failed", title: "The request has invalid fields",
+            detail: detail ?? errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), errors: errors)
     }
 
     public static func badRequest(_ detail: String, errors: [FieldError] = []) -> Problem {
@@ -46,30 +49,36 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     }
 
     public static func invalidQuery(_ errors: [FieldError]) -> Problem {
-        Problem(.badRequest, slug: "invalid-query-parameter", title: "A query parameter is invalid",
-                detail: errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), errors: errors)
+        Problem(
+            .badRequest, slug: "invalid-query-parameter", title: "A query parameter is invalid",
+            detail: errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), errors: errors)
     }
 
     public static func notFound(_ what: String) -> Problem {
         Problem(.notFound, slug: "not-found", title: "Not found", detail: "\(what) does not exist")
     }
 
-    public static func conflict(_ detail: String, slug: String = "conflict", errors: [FieldError] = [],
-                                extensions: [String: String] = [:]) -> Problem {
-        Problem(.conflict, slug: slug, title: "The request conflicts with the current state", detail: detail,
-                errors: errors, extensions: extensions)
+    public static func conflict(
+        _ detail: String, slug: String = "conflict", errors: [FieldError] = [],
+        extensions: [String: String] = [:]
+    ) -> Problem {
+        Problem(
+            .conflict, slug: slug, title: "The request conflicts with the current state", detail: detail,
+            errors: errors, extensions: extensions)
     }
 
     public static func preconditionFailed() -> Problem {
-        Problem(.preconditionFailed, slug: "precondition-failed", title: "The resource has changed",
-                detail: "If-Match does not match the current ETag; fetch the resource again and retry")
+        Problem(
+            .preconditionFailed, slug: "precondition-failed", title: "The resource has changed",
+            detail: "If-Match does not match the current ETag; fetch the resource again and retry")
     }
 
     public static func unavailable(_ detail: String, retryAfterSeconds: Int = 5) -> Problem {
         var headers = HTTPFields()
         headers[.retryAfter] = String(retryAfterSeconds)
-        return Problem(.serviceUnavailable, slug: "service-unavailable", title: "Service unavailable",
-                       detail: detail, headers: headers)
+        return Problem(
+            .serviceUnavailable, slug: "service-unavailable", title: "Service unavailable",
+            detail: detail, headers: headers)
     }
 
     public var typeURI: String { "urn:ttdn:problem:\(slug)" }

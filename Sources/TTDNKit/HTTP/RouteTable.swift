@@ -28,7 +28,8 @@ public final class RouteTable: @unchecked Sendable {
         for route in routes {
             let pattern = route.template.split(separator: "/", omittingEmptySubsequences: true)
             guard pattern.count == segments.count,
-                  zip(pattern, segments).allSatisfy({ p, s in p.hasPrefix("{") || p == s }) else { continue }
+                zip(pattern, segments).allSatisfy({ p, s in p.hasPrefix("{") || p == s })
+            else { continue }
             let literals = pattern.map { !$0.hasPrefix("{") }
             if let current = best, current.literals == literals {
                 if !current.methods.contains(route.method) { best?.methods.append(route.method) }
@@ -54,8 +55,10 @@ public struct Routes {
         self.changes = changes
     }
 
-    public func add(_ method: HTTPRequest.Method, _ template: String, access: RouteAccess = .caller,
-                    _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) {
+    public func add(
+        _ method: HTTPRequest.Method, _ template: String, access: RouteAccess = .caller,
+        _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response
+    ) {
         switch access {
         case .public:
             precondition(!template.hasPrefix("/v1"), "\(template): routes under /v1 need a caller")
@@ -89,7 +92,7 @@ package struct CanonicalPathMiddleware: RouterMiddleware {
         for byte in bytes {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
                 continue
             default:
                 return false
@@ -99,12 +102,16 @@ package struct CanonicalPathMiddleware: RouterMiddleware {
             .contains { $0.isEmpty || $0 == "." || $0 == ".." }
     }
 
-    package func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard CanonicalPathMiddleware.isCanonical(request.uri.path) else {
-            return Problem(.notFound, slug: "not-found", title: "Not found",
-                           detail: "the path is not in canonical form (no empty, '.' or '..' segments, no trailing slash, no percent-encoding)")
-                .response()
+            return Problem(
+                .notFound, slug: "not-found", title: "Not found",
+                detail: "the path is not in canonical form (no empty, '.' or '..' segments, no trailing slash, no percent-encoding)"
+            )
+            .response()
         }
         return try await next(request, context)
     }

@@ -36,7 +36,8 @@ public struct Write: Sendable {
     public func audit(_ entry: AuditEntry) async throws {
         let before = entry.before.map { String(decoding: $0, as: UTF8.self) }
         let after = entry.after.map { String(decoding: $0, as: UTF8.self) }
-        _ = try await connection.query("""
+        _ = try await connection.query(
+            """
             INSERT INTO audit_events (actor_token_id, actor_role, actor_unit_id, resource_type, resource_id,
                                       action, changed_fields, before, after, request_id)
             SELECT \(principal?.tokenID), \(principal?.role.rawValue)::token_role, \(principal?.unitID),
