@@ -2,6 +2,7 @@
 # Runs every test of the project (`make test`; CI's .ci/run runs `make test`).
 #
 # Stages, each run even when an earlier one failed:
+#   format        swift format lint --strict (the .swift-format configuration)
 #   swift build   swift build --build-tests
 #   swift test    PQTests and TTDNTests, against a throwaway PostgreSQL cluster
 #   contract      Tests/contract (pytest): openapi.yaml against the router, and
@@ -240,6 +241,10 @@ export TTDN_TEST_DATABASE_URL="postgresql://${PG_SUPERUSER}@127.0.0.1:${pg_port}
 export TTDN_TEST_PGCTL="${work}/pgctl"
 log "TTDN_TEST_DATABASE_URL=${TTDN_TEST_DATABASE_URL}"
 log "TTDN_TEST_PGCTL=${TTDN_TEST_PGCTL}"
+
+# The sources are formatted as .swift-format says (`swift format --in-place --recursive Sources Tests`
+# fixes what this finds).
+run_stage "format" swift format lint --strict --recursive Sources Tests Package.swift
 
 run_stage "swift build" swift build --build-tests
 
