@@ -23,6 +23,8 @@ protocol StoredResource: Encodable, Sendable {
     static var collectionPath: String { get }
     var id: ID { get }
     var etag: String { get }
+    /// Its `Location`: `collectionPath/id` unless the resource lives below another one.
+    var location: String { get }
 }
 
 extension StoredResource {
