@@ -2,18 +2,18 @@ import Foundation
 import PQ
 import TTDNKit
 
-public enum TrainingFormat: String, CaseIterable, Codable, Sendable { case inPerson = "in_person", online, hybrid }
-public enum TrainingStatus: String, CaseIterable, Codable, Sendable { case planned, open, closed, held, cancelled }
+public enum TrainingFormat: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case inPerson = "in_person", online, hybrid }
+public enum TrainingStatus: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case planned, open, closed, held, cancelled }
 
 /// A training session (lớp tập huấn) with its live registration count.
-public struct TrainingSession: Codable, Sendable {
-    public var id: String
+public struct TrainingSession: Codable, Sendable, StoredResource {
+    public var id: UUID
     public var title: String
     public var topic: String?
     public var contentSummary: String?
     public var audience: String?
-    public var organiserUnitId: String
-    public var planTaskId: String?
+    public var organiserUnitId: UUID
+    public var planTaskId: UUID?
     public var format: TrainingFormat
     public var venue: String?
     public var onlineUrl: String?
@@ -32,25 +32,27 @@ public struct TrainingSession: Codable, Sendable {
     public var updatedAt: Date
     public var version: Int
 
+    package static let auditType = "training_sessions"
+    package static let collectionPath = "/v1/training-sessions"
     public var etag: String { Conditional.etag(version: version) }
 
-    static let columns = PQQuery(unescaped: """
-        s.id, s.title, s.topic, s.content_summary, s.audience, s.organiser_unit_id, s.plan_task_id, s.format::text AS format,
-        s.venue, s.online_url, s.starts_at, s.ends_at, s.planned_year, s.planned_quarter, s.expected_min, s.expected_max,
-        s.capacity, s.registration_deadline, s.status::text AS status, s.registered_count,
-        (SELECT count(*) FROM training_participants p WHERE p.session_id = s.id AND p.state = 'waitlisted')::int8 AS waitlisted_count,
-        s.created_at, s.updated_at, s.version
-        """)
+    /// The stored columns of a session, once (`s.` is the table alias); `waitlisted_count` is
+    /// derived (`TrainingRepository.columns`).
+    static let columnNames = ["id", "title", "topic", "content_summary", "audience", "organiser_unit_id", "plan_task_id", "format",
+                              "venue", "online_url", "starts_at", "ends_at", "planned_year", "planned_quarter", "expected_min",
+                              "expected_max", "capacity", "registration_deadline", "status", "registered_count",
+                              "created_at", "updated_at", "version"]
+    static let columns = PQQuery(unescaped: columnNames.map { "s.\($0)" }.joined(separator: ", "))
 
     init(row: PQRow) throws {
-        id = try row.decode("id", as: UUID.self).lowercased
+        id = try row.decode("id")
         title = try row.decode("title")
         topic = try row.decode("topic")
         contentSummary = try row.decode("content_summary")
         audience = try row.decode("audience")
-        organiserUnitId = try row.decode("organiser_unit_id", as: UUID.self).lowercased
-        planTaskId = try row.decode("plan_task_id", as: UUID?.self)?.lowercased
-        format = TrainingFormat(rawValue: try row.decode("format"))!
+        organiserUnitId = try row.decode("organiser_unit_id")
+        planTaskId = try row.decode("plan_task_id")
+        format = try row.decode("format")
         venue = try row.decode("venue")
         onlineUrl = try row.decode("online_url")
         startsAt = try row.decode("starts_at")
@@ -61,16 +63,23 @@ public struct TrainingSession: Codable, Sendable {
         expectedMax = try row.decode("expected_max")
         capacity = try row.decode("capacity")
         registrationDeadline = try row.decode("registration_deadline")
-        status = TrainingStatus(rawValue: try row.decode("status"))!
+        status = try row.decode("status")
         registeredCount = try row.decode("registered_count")
         waitlistedCount = try row.decode("waitlisted_count")
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
         version = try row.decode("version")
     }
+
+    /// Seats free for the waitlist: an open or planned session with room and people waiting.
+    var seatsForWaitlist: Int {
+        guard status == .planned || status == .open, capacity > registeredCount, waitlistedCount > 0 else { return 0 }
+        return capacity - registeredCount
+    }
 }
 
-struct TrainingFields {
+/// The writable fields of a session, as read from a create body or a merge patch.
+struct TrainingFields: Sendable {
     var title: Field<String> = .absent
     var topic: Field<String> = .absent
     var contentSummary: Field<String> = .absent
