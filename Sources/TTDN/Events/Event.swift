@@ -2,12 +2,12 @@ import Foundation
 import PQ
 import TTDNKit
 
-public enum EventKind: String, CaseIterable, Codable, Sendable { case commemoration, campaign, festival, conference }
-public enum Recurrence: String, CaseIterable, Codable, Sendable { case yearly, once }
+public enum EventKind: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case commemoration, campaign, festival, conference }
+public enum Recurrence: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case yearly, once }
 
 /// A calendar event: yearly on a date (or a date range), or once.
-public struct Event: Codable, Sendable {
-    public var id: String
+public struct Event: Codable, Sendable, StoredResource {
+    public var id: UUID
     public var code: String?
     public var title: String
     public var kind: EventKind
@@ -20,27 +20,34 @@ public struct Event: Codable, Sendable {
     public var endsOn: CalendarDate?
     public var foundingYear: Int?
     public var description: String?
-    public var organiserUnitId: String?
-    public var planTaskIds: [String]
+    public var organiserUnitId: UUID?
+    public var planTaskIds: [UUID]
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int
 
+    static let auditType = "events"
+    static let collectionPath = "/v1/events"
     public var etag: String { Conditional.etag(version: version) }
 
-    static let columns = PQQuery(unescaped: """
-        e.id, e.code, e.title, e.kind::text AS kind, e.recurrence, e.month, e.day, e.end_month, e.end_day, e.starts_on,
-        e.ends_on, e.founding_year, e.description, e.organiser_unit_id,
-        coalesce((SELECT array_agg(et.task_id::text ORDER BY et.task_id) FROM event_tasks et WHERE et.event_id = e.id), '{}') AS plan_task_ids,
-        e.created_at, e.updated_at, e.version
-        """)
+    /// The columns of an event, once: the SELECT list (`e.` is the table alias). Computed ones
+    /// are the expression they are read from.
+    static let columnNames = ["id", "code", "title", "kind", "recurrence", "month", "day", "end_month", "end_day", "starts_on",
+                              "ends_on", "founding_year", "description", "organiser_unit_id", "plan_task_ids",
+                              "created_at", "updated_at", "version"]
+    static let computedColumns = [
+        "plan_task_ids": "coalesce((SELECT array_agg(et.task_id ORDER BY et.task_id) FROM event_tasks et WHERE et.event_id = e.id), '{}')",
+    ]
+    static let columns = PQQuery(unescaped: columnNames.map { name in
+        computedColumns[name].map { "\($0) AS \(name)" } ?? "e.\(name)"
+    }.joined(separator: ", "))
 
     init(row: PQRow) throws {
-        id = try row.decode("id", as: UUID.self).lowercased
+        id = try row.decode("id")
         code = try row.decode("code")
         title = try row.decode("title")
-        kind = EventKind(rawValue: try row.decode("kind"))!
-        recurrence = Recurrence(rawValue: try row.decode("recurrence"))!
+        kind = try row.decode("kind")
+        recurrence = try row.decode("recurrence")
         month = try row.decode("month")
         day = try row.decode("day")
         endMonth = try row.decode("end_month")
@@ -49,7 +56,7 @@ public struct Event: Codable, Sendable {
         endsOn = try row.decode("ends_on")
         foundingYear = try row.decode("founding_year")
         description = try row.decode("description")
-        organiserUnitId = try row.decode("organiser_unit_id", as: UUID?.self)?.lowercased
+        organiserUnitId = try row.decode("organiser_unit_id")
         planTaskIds = try row.decode("plan_task_ids")
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
@@ -94,7 +101,7 @@ public struct Event: Codable, Sendable {
 
 /// One dated occurrence of an event.
 public struct Occurrence: Codable, Sendable {
-    public var eventId: String
+    public var eventId: UUID
     public var code: String?
     public var title: String
     public var kind: EventKind
@@ -102,10 +109,25 @@ public struct Occurrence: Codable, Sendable {
     public var endDate: CalendarDate?
     /// Years since the founding event (93 for 3/2 in 2023), or null.
     public var anniversary: Int?
-    public var organiserUnitId: String?
+    public var organiserUnitId: UUID?
+
+    /// The occurrences of `events` that overlap `from...to`, by date, then title.
+    static func of(_ events: [Event], from: CalendarDate, to: CalendarDate) -> [Occurrence] {
+        events.flatMap { $0.occurrences(from: from, to: to) }
+            .sorted { ($0.date, $0.title, $0.eventId.text) < ($1.date, $1.title, $1.eventId.text) }
+    }
+
+    /// The CSV of occurrences: its own column order.
+    static let csvHeader = ["date", "end_date", "title", "kind", "anniversary", "event_id", "code", "organiser_unit_id"]
+    /// In the order of `csvHeader`.
+    var csvRow: [String?] {
+        [date.description, endDate?.description, title, kind.rawValue, anniversary.map(String.init), eventId.text, code,
+         organiserUnitId?.text]
+    }
 }
 
-struct EventFields {
+/// The writable fields of an event, as read from a create body or a merge patch.
+struct EventFields: Sendable {
     var code: Field<String> = .absent
     var title: Field<String> = .absent
     var kind: Field<EventKind> = .absent
@@ -120,6 +142,19 @@ struct EventFields {
     var description: Field<String> = .absent
     var organiserUnitID: Field<UUID> = .absent
     var planTaskIDs: Field<[UUID]> = .absent
+
+    /// Reads a create body (`creating`: title, kind and recurrence present) or a merge patch, and
+    /// refuses unknown and read-only fields: all problems at once, as a 422.
+    static func read(_ reader: inout InputReader, creating: Bool) throws -> EventFields {
+        let fields = EventFields(reading: &reader)
+        if creating {
+            _ = reader.required("title", fields.title)
+            _ = reader.required("kind", fields.kind)
+            _ = reader.required("recurrence", fields.recurrence)
+        }
+        try reader.finish()
+        return fields
+    }
 
     init(reading reader: inout InputReader) {
         code = reader.string("code", maxLength: 64)

@@ -48,7 +48,7 @@ enum ICalendar {
             let end = (occurrence.endDate ?? occurrence.date).adding(days: 1) // DTEND of an all-day event is exclusive
             let summary = occurrence.anniversary.map { "\(occurrence.title) (kỷ niệm \($0) năm)" } ?? occurrence.title
             text += "BEGIN:VEVENT\r\n"
-            text += "UID:\(occurrence.eventId)-\(basic(occurrence.date))@ttdn\r\n"
+            text += "UID:\(occurrence.eventId.text)-\(basic(occurrence.date))@ttdn\r\n"
             text += "DTSTAMP:\(dtstamp)\r\n"
             text += "DTSTART;VALUE=DATE:\(basic(occurrence.date))\r\n"
             text += "DTEND;VALUE=DATE:\(basic(end))\r\n"

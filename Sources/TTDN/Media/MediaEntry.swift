@@ -2,9 +2,9 @@ import Foundation
 import PQ
 import TTDNKit
 
-public enum MediaOrigin: String, CaseIterable, Codable, Sendable { case domestic, foreign }
-public enum Sentiment: String, CaseIterable, Codable, Sendable { case positive, neutral, negative }
-public enum ResponseStatus: String, CaseIterable, Codable, Sendable {
+public enum MediaOrigin: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case domestic, foreign }
+public enum Sentiment: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case positive, neutral, negative }
+public enum ResponseStatus: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable {
     case none, monitoring, verifying, responseDrafted = "response_drafted", responded, closed
 
     /// Where an item may go next. Reopening a closed item must be asked for (`reopen: true`).
@@ -21,8 +21,8 @@ public enum ResponseStatus: String, CaseIterable, Codable, Sendable {
 }
 
 /// A press item about the city or its education sector.
-public struct MediaEntry: Codable, Sendable {
-    public var id: String
+public struct MediaEntry: Codable, Sendable, StoredResource {
+    public var id: UUID
     public var title: String
     public var url: String
     public var urlNormalized: String
@@ -43,29 +43,34 @@ public struct MediaEntry: Codable, Sendable {
     public var respondedAt: Date?
     /// From capture to response, in seconds.
     public var responseTimeSeconds: Int?
-    public var relatedUnitId: String?
-    public var recordedBy: String?
+    public var relatedUnitId: UUID?
+    public var recordedBy: UUID?
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int
 
+    static let auditType = "media_entries"
+    static let collectionPath = "/v1/media-entries"
     public var etag: String { Conditional.etag(version: version) }
 
-    static let columns = PQQuery(unescaped: """
-        m.id, m.title, m.url, m.url_normalized, m.outlet, m.origin::text AS origin, m.country, m.language, m.published_at,
-        m.captured_at, m.summary, m.summary_vi, m.topics::text[] AS topics, m.sentiment::text AS sentiment, m.misinformation,
-        m.response_status::text AS response_status, m.response_note, m.response_url, m.responded_at,
-        extract(epoch FROM m.responded_at - m.captured_at)::int8 AS response_time_seconds,
-        m.related_unit_id, m.recorded_by, m.created_at, m.updated_at, m.version
-        """)
+    /// The columns of an entry, once: the SELECT list (`m.` is the table alias). Computed ones
+    /// are the expression they are read from.
+    static let columnNames = ["id", "title", "url", "url_normalized", "outlet", "origin", "country", "language", "published_at",
+                              "captured_at", "summary", "summary_vi", "topics", "sentiment", "misinformation",
+                              "response_status", "response_note", "response_url", "responded_at", "response_time_seconds",
+                              "related_unit_id", "recorded_by", "created_at", "updated_at", "version"]
+    static let computedColumns = ["response_time_seconds": "extract(epoch FROM m.responded_at - m.captured_at)::int8"]
+    static let columns = PQQuery(unescaped: columnNames.map { name in
+        computedColumns[name].map { "\($0) AS \(name)" } ?? "m.\(name)"
+    }.joined(separator: ", "))
 
     init(row: PQRow) throws {
-        id = try row.decode("id", as: UUID.self).lowercased
+        id = try row.decode("id")
         title = try row.decode("title")
         url = try row.decode("url")
         urlNormalized = try row.decode("url_normalized")
         outlet = try row.decode("outlet")
-        origin = MediaOrigin(rawValue: try row.decode("origin"))!
+        origin = try row.decode("origin")
         country = try row.decode("country")
         language = try row.decode("language")
         publishedAt = try row.decode("published_at")
@@ -73,33 +78,34 @@ public struct MediaEntry: Codable, Sendable {
         summary = try row.decode("summary")
         summaryVi = try row.decode("summary_vi")
         topics = try row.decode("topics")
-        sentiment = Sentiment(rawValue: try row.decode("sentiment"))!
+        sentiment = try row.decode("sentiment")
         misinformation = try row.decode("misinformation")
-        responseStatus = ResponseStatus(rawValue: try row.decode("response_status"))!
+        responseStatus = try row.decode("response_status")
         responseNote = try row.decode("response_note")
         responseUrl = try row.decode("response_url")
         respondedAt = try row.decode("responded_at")
         responseTimeSeconds = try row.decode("response_time_seconds")
-        relatedUnitId = try row.decode("related_unit_id", as: UUID?.self)?.lowercased
-        recordedBy = try row.decode("recorded_by", as: UUID?.self)?.lowercased
+        relatedUnitId = try row.decode("related_unit_id")
+        recordedBy = try row.decode("recorded_by")
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
         version = try row.decode("version")
     }
 
+    /// The CSV of a list: its own column order, not the JSON fields in alphabetical order.
     static let csvHeader = ["id", "published_at", "title", "url", "outlet", "origin", "country", "language", "sentiment",
                             "misinformation", "response_status", "topics", "related_unit_id", "captured_at", "responded_at"]
+    /// In the order of `csvHeader`.
     var csvRow: [String?] {
-        [id, PQTimestamp.format(publishedAt), title, url, outlet, origin.rawValue, country, language, sentiment.rawValue,
-         String(misinformation), responseStatus.rawValue, topics.joined(separator: ";"), relatedUnitId,
+        [id.text, PQTimestamp.format(publishedAt), title, url, outlet, origin.rawValue, country, language, sentiment.rawValue,
+         String(misinformation), responseStatus.rawValue, topics.joined(separator: ";"), relatedUnitId?.text,
          PQTimestamp.format(capturedAt), respondedAt.map(PQTimestamp.format)]
     }
+    static var csvColumns: CSVColumns<MediaEntry> { CSVColumns(header: csvHeader, row: \.csvRow) }
 }
 
-/// URLs compared for duplicates: scheme and host lower-cased, default port, fragment,
-/// trailing slash and tracking parameters (utm_*, fbclid, gclid ...) removed, parameters sorted.
-
-struct MediaFields {
+/// The writable fields of a media entry, as read from a create body, a merge patch or an import row.
+struct MediaFields: Sendable {
     var title: Field<String> = .absent
     var url: Field<String> = .absent
     var outlet: Field<String> = .absent
@@ -119,6 +125,27 @@ struct MediaFields {
     var respondedAt: Field<Date> = .absent
     var relatedUnitID: Field<UUID> = .absent
     var reopen = false
+
+    /// Fields the API answers with but no write may set: the same for create, update and import.
+    static let readOnly: Set<String> = ["id", "created_at", "updated_at", "version", "url_normalized", "recorded_by",
+                                        "response_time_seconds"]
+    /// Fields a new entry (created or imported) must have.
+    static let required = ["title", "url", "outlet", "origin", "published_at"]
+
+    /// Reads a create body or an import row (`creating`: every required field present) or a
+    /// merge patch, and refuses unknown and read-only fields: all problems at once, as a 422.
+    static func read(_ reader: inout InputReader, creating: Bool) throws -> MediaFields {
+        let fields = MediaFields(reading: &reader)
+        if creating {
+            let absent = ["title": fields.title.isAbsent, "url": fields.url.isAbsent, "outlet": fields.outlet.isAbsent,
+                          "origin": fields.origin.isAbsent, "published_at": fields.publishedAt.isAbsent]
+            for key in required where absent[key] == true && !reader.errors.contains(where: { $0.field == key }) {
+                reader.fail(key, "is required")
+            }
+        }
+        try reader.finish(readOnly: readOnly)
+        return fields
+    }
 
     init(reading reader: inout InputReader) {
         title = reader.string("title", maxLength: 500)
@@ -163,4 +190,74 @@ struct MediaFields {
             reader.fail(key, "must not be null")
         }
     }
+}
+
+/// Where an entry's response stands: its status and when it was answered.
+struct MediaResponse: Sendable {
+    var status: ResponseStatus
+    var respondedAt: Date?
+
+    static let answered: Set<ResponseStatus> = [.responded, .closed]
+}
+
+extension MediaFields {
+    /// The URL as duplicates are compared (`CanonicalURL`); a new entry must have one.
+    func normalizedURL() throws -> String {
+        guard let url = url.value, let normalized = CanonicalURL.normalize(url) else { throw Self.notAnURL }
+        return normalized
+    }
+
+    /// The URL of a changed entry as duplicates are compared: `current` unless the URL changes.
+    func normalizedURL(else current: String) throws -> String {
+        guard let url = url.value else { return current }
+        guard let normalized = CanonicalURL.normalize(url) else { throw Self.notAnURL }
+        return normalized
+    }
+
+    private static var notAnURL: Problem {
+        Problem.validation([FieldError("url", "must be an absolute http or https URL")])
+    }
+
+    /// The response of a new entry: `none` unless given; a responded item without `responded_at`
+    /// was answered now.
+    func newResponse() throws -> MediaResponse {
+        let status = responseStatus.value ?? .none
+        let respondedAt: Date? = MediaResponse.answered.contains(status)
+            ? (self.respondedAt.value ?? (status == .responded ? Date() : nil)) : nil
+        if self.respondedAt.value != nil, !MediaResponse.answered.contains(status) {
+            throw Problem.validation([FieldError("responded_at", "is only for responded or closed items")])
+        }
+        return MediaResponse(status: status, respondedAt: respondedAt)
+    }
+
+    /// The response after this patch of `current`: the lifecycle moves one step at a time
+    /// (409 otherwise); reopening a closed item is explicit; a response needs a note or a URL.
+    func response(changing current: MediaEntry) throws -> MediaResponse {
+        var status = current.responseStatus
+        var respondedAt = self.respondedAt.merged(into: current.respondedAt)
+        if let next = responseStatus.value, next != current.responseStatus {
+            let reopening = current.responseStatus == .closed && reopen && next == .monitoring
+            guard current.responseStatus.next.contains(next) || reopening else {
+                throw Problem.conflict("the response cannot go from \(current.responseStatus.rawValue) to \(next.rawValue)"
+                                       + (current.responseStatus == .closed ? " (send \"reopen\": true to reopen to monitoring)" : ""),
+                                       slug: "invalid-transition", errors: [FieldError("response_status", "invalid transition")])
+            }
+            status = next
+            if next == .responded { respondedAt = self.respondedAt.value ?? Date() }
+            if reopening || !MediaResponse.answered.contains(next) { respondedAt = nil }
+        }
+        if status == .responded, (responseNote.merged(into: current.responseNote) ?? responseURL.merged(into: current.responseUrl)) == nil {
+            throw Problem.validation([FieldError("response_note", "a response needs a note or a response_url")])
+        }
+        if respondedAt != nil, !MediaResponse.answered.contains(status) {
+            throw Problem.validation([FieldError("responded_at", "is only for responded or closed items")])
+        }
+        return MediaResponse(status: status, respondedAt: respondedAt)
+    }
+}
+
+/// What `GET /v1/aggregates/media` may group by. Time, sentiment, origin, country and response
+/// status come from the daily and monthly rollups; outlet and topic are counted from the entries.
+enum MediaDimension: String, CaseIterable, Sendable {
+    case day, week, month, sentiment, origin, country, outlet, topic, responseStatus = "response_status"
 }
