@@ -56,7 +56,6 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     PlanRoutes(pool: dependencies.pool).register(routes)
     PlanTaskRoutes(pool: dependencies.pool).register(routes)
     EventRoutes(pool: dependencies.pool).register(routes)
-    for type in ["events", "media_entries"] { routes.changes.publish(type, to: .everyone) }  // TEMP until their folders follow the recipe
     TrainingRoutes(pool: dependencies.pool).register(routes)
     MediaRoutes(pool: dependencies.pool).register(routes)
     ReportPeriodRoutes(pool: dependencies.pool).register(routes)

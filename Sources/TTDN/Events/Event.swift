@@ -26,21 +26,24 @@ public struct Event: Codable, Sendable, StoredResource {
     public var updatedAt: Date
     public var version: Int
 
-    static let auditType = "events"
-    static let collectionPath = "/v1/events"
+    package static let auditType = "events"
+    package static let collectionPath = "/v1/events"
     public var etag: String { Conditional.etag(version: version) }
 
     /// The columns of an event, once: the SELECT list (`e.` is the table alias). Computed ones
     /// are the expression they are read from.
-    static let columnNames = ["id", "code", "title", "kind", "recurrence", "month", "day", "end_month", "end_day", "starts_on",
-                              "ends_on", "founding_year", "description", "organiser_unit_id", "plan_task_ids",
-                              "created_at", "updated_at", "version"]
-    static let computedColumns = [
-        "plan_task_ids": "coalesce((SELECT array_agg(et.task_id ORDER BY et.task_id) FROM event_tasks et WHERE et.event_id = e.id), '{}')",
+    static let columnNames = [
+        "id", "code", "title", "kind", "recurrence", "month", "day", "end_month", "end_day", "starts_on",
+        "ends_on", "founding_year", "description", "organiser_unit_id", "plan_task_ids",
+        "created_at", "updated_at", "version",
     ]
-    static let columns = PQQuery(unescaped: columnNames.map { name in
-        computedColumns[name].map { "\($0) AS \(name)" } ?? "e.\(name)"
-    }.joined(separator: ", "))
+    static let computedColumns = [
+        "plan_task_ids": "coalesce((SELECT array_agg(et.task_id ORDER BY et.task_id) FROM event_tasks et WHERE et.event_id = e.id), '{}')"
+    ]
+    static let columns = PQQuery(
+        unescaped: columnNames.map { name in
+            computedColumns[name].map { "\($0) AS \(name)" } ?? "e.\(name)"
+        }.joined(separator: ", "))
 
     init(row: PQRow) throws {
         id = try row.decode("id")
@@ -89,8 +92,9 @@ public struct Event: Codable, Sendable, StoredResource {
 
     private func occurrence(_ date: CalendarDate, _ end: CalendarDate?, year: Int) -> Occurrence {
         let anniversary = foundingYear.map { year - $0 }.flatMap { $0 > 0 ? $0 : nil }
-        return Occurrence(eventId: id, code: code, title: title, kind: kind, date: date, endDate: end,
-                          anniversary: anniversary, organiserUnitId: organiserUnitId)
+        return Occurrence(
+            eventId: id, code: code, title: title, kind: kind, date: date, endDate: end,
+            anniversary: anniversary, organiserUnitId: organiserUnitId)
     }
 
     /// 29 February falls on 28 February in common years.
@@ -121,8 +125,10 @@ public struct Occurrence: Codable, Sendable {
     static let csvHeader = ["date", "end_date", "title", "kind", "anniversary", "event_id", "code", "organiser_unit_id"]
     /// In the order of `csvHeader`.
     var csvRow: [String?] {
-        [date.description, endDate?.description, title, kind.rawValue, anniversary.map(String.init), eventId.text, code,
-         organiserUnitId?.text]
+        [
+            date.description, endDate?.description, title, kind.rawValue, anniversary.map(String.init), eventId.text, code,
+            organiserUnitId?.text,
+        ]
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// Filters of `GET /v1/events`.
 struct EventFilter: Sendable {
@@ -19,18 +20,22 @@ enum EventRepository: DeletableRepository {
     }
 
     /// A page of events by title.
-    static func list(_ filter: EventFilter, after cursor: [String]?, limit: Int,
-                     on connection: PQConnection) async throws -> ([Event], [String]?) {
+    static func list(
+        _ filter: EventFilter, after cursor: [String]?, limit: Int,
+        on connection: PQConnection
+    ) async throws -> ([Event], [String]?) {
         var conditions: [PQQuery] = ["true"]
         if let kind = filter.kind { conditions.append("e.kind = \(kind)::event_kind") }
         if let unit = filter.organiserUnitID { conditions.append("e.organiser_unit_id = \(unit)") }
         if let cursor, cursor.count == 2, let id = UUID(uuidString: cursor[1]) {
             conditions.append("(e.title COLLATE \"vi-x-icu\", e.id) > (\(cursor[0])::text COLLATE \"vi-x-icu\", \(id))")
         }
-        let events = try await connection.query("""
+        let events = try await connection.query(
+            """
             SELECT \(Event.columns) FROM events e WHERE \(PQQuery.joined(conditions, separator: " AND "))
             ORDER BY e.title COLLATE "vi-x-icu", e.id LIMIT \(limit + 1)
-            """).map(Event.init(row:))
+            """
+        ).map(Event.init(row:))
         return Pagination.cut(events, limit: limit) { [$0.title, $0.id.text] }
     }
 
@@ -40,14 +45,17 @@ enum EventRepository: DeletableRepository {
         var conditions: [PQQuery] = ["true"]
         if let kind { conditions.append("e.kind = \(kind)::event_kind") }
         if let unit { conditions.append("(e.organiser_unit_id = \(unit) OR e.organiser_unit_id IS NULL)") }
-        return try await connection.query("""
+        return try await connection.query(
+            """
             SELECT \(Event.columns) FROM events e WHERE \(PQQuery.joined(conditions, separator: " AND "))
             ORDER BY e.title COLLATE "vi-x-icu", e.id
-            """).map(Event.init(row:))
+            """
+        ).map(Event.init(row:))
     }
 
     static func insert(_ f: EventFields, on connection: PQConnection) async throws -> Event {
-        let id: UUID = try await connection.query("""
+        let id: UUID = try await connection.query(
+            """
             INSERT INTO events (code, title, kind, recurrence, month, day, end_month, end_day, starts_on, ends_on,
                                 founding_year, description, organiser_unit_id)
             VALUES (\(f.code.value), \(f.title.value), \(f.kind.value)::event_kind, \(f.recurrence.value),
@@ -61,7 +69,8 @@ enum EventRepository: DeletableRepository {
 
     /// Applies a merge patch to `current`; absent fields stay, null clears.
     static func update(_ current: Event, with f: EventFields, on connection: PQConnection) async throws -> Event {
-        _ = try await connection.query("""
+        _ = try await connection.query(
+            """
             UPDATE events e SET code = \(f.code.merged(into: current.code)), title = \(f.title.merged(into: current.title)),
                 kind = \(f.kind.merged(into: current.kind))::event_kind,
                 recurrence = \(f.recurrence.merged(into: current.recurrence)),
@@ -94,7 +103,10 @@ enum EventRepository: DeletableRepository {
     static func explain(_ error: PQError) -> FieldError? {
         switch error.constraint {
         case "events_schedule":
-            return FieldError("recurrence", "a yearly event needs a real month and day (and end_month with end_day for a range); a one-off event needs starts_on, and ends_on on or after it; nothing else")
+            return FieldError(
+                "recurrence",
+                "a yearly event needs a real month and day (and end_month with end_day for a range); a one-off event needs starts_on, and ends_on on or after it; nothing else"
+            )
         case "events_code_key": return FieldError("code", "is already used by another event")
         case "events_organiser_fkey": return FieldError("organiser_unit_id", "does not name an existing unit")
         case "event_tasks_task_fkey": return FieldError("plan_task_ids", "every id must name an existing plan task")

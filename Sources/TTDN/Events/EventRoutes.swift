@@ -10,6 +10,7 @@ struct EventRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
+        routes.publishChanges(of: Event.self)
         routes.add(.get, "/v1/events", list)
         routes.add(.post, "/v1/events", create)
         routes.add(.get, "/v1/events/occurrences", occurrences)
@@ -69,8 +70,9 @@ struct EventRoutes {
         let unit = query.uuid("unit_id")
         try query.finish()
         let events = try await pool.withConnection { try await EventRepository.calendar(kind: nil, unit: unit, on: $0) }
-        let text = ICalendar.calendar(name: "Lịch thông tin đối ngoại - Sở GD&ĐT Hải Phòng",
-                                      occurrences: Occurrence.of(events, from: from, to: to), stamp: Date())
+        let text = ICalendar.calendar(
+            name: "Lịch thông tin đối ngoại - Sở GD&ĐT Hải Phòng",
+            occurrences: Occurrence.of(events, from: from, to: to), stamp: Date())
         var headers = HTTPFields()
         headers[.contentType] = "text/calendar; charset=utf-8"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -82,7 +84,7 @@ struct EventRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create events")
-        let body = try await RequestBody.json(request)
+        let body = try await JSONRequestBody.json(request)
         var reader = try body.reader()
         let fields = try EventFields.read(&reader, creating: true)
         return try await AuditedWrite.create(EventRepository.self, request: request, context: context, pool: pool, body: body) { write in
@@ -93,7 +95,7 @@ struct EventRoutes {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: EventRepository.noun)
         try context.caller.requireAdmin("change events")
-        let body = try await RequestBody.mergePatch(request)
+        let body = try await JSONRequestBody.mergePatch(request)
         var reader = try body.reader()
         let fields = try EventFields.read(&reader, creating: false)
         return try await AuditedWrite.update(EventRepository.self, id, request: request, context: context, pool: pool) { current, write in

@@ -45,7 +45,7 @@ enum ICalendar {
         var text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//ttdn//Hai Phong DOET foreign information calendar//VI\r\n"
         text += "CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n" + fold("X-WR-CALNAME:" + escape(name)) + "X-WR-TIMEZONE:Asia/Ho_Chi_Minh\r\n"
         for occurrence in occurrences {
-            let end = (occurrence.endDate ?? occurrence.date).adding(days: 1) // DTEND of an all-day event is exclusive
+            let end = (occurrence.endDate ?? occurrence.date).adding(days: 1)  // DTEND of an all-day event is exclusive
             let summary = occurrence.anniversary.map { "\(occurrence.title) (kỷ niệm \($0) năm)" } ?? occurrence.title
             text += "BEGIN:VEVENT\r\n"
             text += "UID:\(occurrence.eventId.text)-\(basic(occurrence.date))@ttdn\r\n"

@@ -26,7 +26,8 @@ struct MediaAggregateRoutes {
             var keys: [String: String?] = [:]
             for (dimension, value) in zip(dimensions, count.keys) { keys[dimension.rawValue] = value }
             self.keys = keys
-            key = count.keys.count == 1
+            key =
+                count.keys.count == 1
                 ? count.keys[0].map { .string($0) } ?? .null
                 : .array(count.keys.map { $0.map { .string($0) } ?? .null })
             self.count = count.count
@@ -46,8 +47,11 @@ struct MediaAggregateRoutes {
         var dimensions: [MediaDimension] = []
         let raw = query.string("group_by", maxLength: 100) ?? "month"
         for name in raw.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            if let dimension = MediaDimension(rawValue: name), !dimensions.contains(dimension) { dimensions.append(dimension) }
-            else { query.fail("group_by", "must be one or two of: \(MediaDimension.allCases.map(\.rawValue).joined(separator: ", "))") }
+            if let dimension = MediaDimension(rawValue: name), !dimensions.contains(dimension) {
+                dimensions.append(dimension)
+            } else {
+                query.fail("group_by", "must be one or two of: \(MediaDimension.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
         }
         if dimensions.count > 2 { query.fail("group_by", "takes at most two dimensions") }
         let today = HaiPhong.today()
@@ -61,13 +65,15 @@ struct MediaAggregateRoutes {
         let report = try await pool.withConnection { connection -> Report in
             let counts = try await MediaRepository.counts(by: dimensions, from: from, to: to, misinformation: misinformation, on: connection)
             let times = try await MediaRepository.responseTimes(from: from, to: to, on: connection)
-            return Report(groupBy: dimensions.map(\.rawValue), from: from, to: to,
-                          groups: counts.map { Group($0, dimensions: dimensions) }, responseTimes: times)
+            return Report(
+                groupBy: dimensions.map(\.rawValue), from: from, to: to,
+                groups: counts.map { Group($0, dimensions: dimensions) }, responseTimes: times)
         }
         if CSVOutput.wanted(by: request) {
-            return CSVOutput.response(header: report.groupBy + ["count"],
-                                      rows: report.groups.map { group in report.groupBy.map { group.keys[$0] ?? nil } + [String(group.count)] },
-                                      filename: "media-aggregate")
+            return CSVOutput.response(
+                header: report.groupBy + ["count"],
+                rows: report.groups.map { group in report.groupBy.map { group.keys[$0] ?? nil } + [String(group.count)] },
+                filename: "media-aggregate")
         }
         return try JSONOutput.response(report)
     }

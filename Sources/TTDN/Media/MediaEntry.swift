@@ -49,20 +49,23 @@ public struct MediaEntry: Codable, Sendable, StoredResource {
     public var updatedAt: Date
     public var version: Int
 
-    static let auditType = "media_entries"
-    static let collectionPath = "/v1/media-entries"
+    package static let auditType = "media_entries"
+    package static let collectionPath = "/v1/media-entries"
     public var etag: String { Conditional.etag(version: version) }
 
     /// The columns of an entry, once: the SELECT list (`m.` is the table alias). Computed ones
     /// are the expression they are read from.
-    static let columnNames = ["id", "title", "url", "url_normalized", "outlet", "origin", "country", "language", "published_at",
-                              "captured_at", "summary", "summary_vi", "topics", "sentiment", "misinformation",
-                              "response_status", "response_note", "response_url", "responded_at", "response_time_seconds",
-                              "related_unit_id", "recorded_by", "created_at", "updated_at", "version"]
+    static let columnNames = [
+        "id", "title", "url", "url_normalized", "outlet", "origin", "country", "language", "published_at",
+        "captured_at", "summary", "summary_vi", "topics", "sentiment", "misinformation",
+        "response_status", "response_note", "response_url", "responded_at", "response_time_seconds",
+        "related_unit_id", "recorded_by", "created_at", "updated_at", "version",
+    ]
     static let computedColumns = ["response_time_seconds": "extract(epoch FROM m.responded_at - m.captured_at)::int8"]
-    static let columns = PQQuery(unescaped: columnNames.map { name in
-        computedColumns[name].map { "\($0) AS \(name)" } ?? "m.\(name)"
-    }.joined(separator: ", "))
+    static let columns = PQQuery(
+        unescaped: columnNames.map { name in
+            computedColumns[name].map { "\($0) AS \(name)" } ?? "m.\(name)"
+        }.joined(separator: ", "))
 
     init(row: PQRow) throws {
         id = try row.decode("id")
@@ -93,13 +96,17 @@ public struct MediaEntry: Codable, Sendable, StoredResource {
     }
 
     /// The CSV of a list: its own column order, not the JSON fields in alphabetical order.
-    static let csvHeader = ["id", "published_at", "title", "url", "outlet", "origin", "country", "language", "sentiment",
-                            "misinformation", "response_status", "topics", "related_unit_id", "captured_at", "responded_at"]
+    static let csvHeader = [
+        "id", "published_at", "title", "url", "outlet", "origin", "country", "language", "sentiment",
+        "misinformation", "response_status", "topics", "related_unit_id", "captured_at", "responded_at",
+    ]
     /// In the order of `csvHeader`.
     var csvRow: [String?] {
-        [id.text, PQTimestamp.format(publishedAt), title, url, outlet, origin.rawValue, country, language, sentiment.rawValue,
-         String(misinformation), responseStatus.rawValue, topics.joined(separator: ";"), relatedUnitId?.text,
-         PQTimestamp.format(capturedAt), respondedAt.map(PQTimestamp.format)]
+        [
+            id.text, PQTimestamp.format(publishedAt), title, url, outlet, origin.rawValue, country, language, sentiment.rawValue,
+            String(misinformation), responseStatus.rawValue, topics.joined(separator: ";"), relatedUnitId?.text,
+            PQTimestamp.format(capturedAt), respondedAt.map(PQTimestamp.format),
+        ]
     }
     static var csvColumns: CSVColumns<MediaEntry> { CSVColumns(header: csvHeader, row: \.csvRow) }
 }
@@ -127,8 +134,10 @@ struct MediaFields: Sendable {
     var reopen = false
 
     /// Fields the API answers with but no write may set: the same for create, update and import.
-    static let readOnly: Set<String> = ["id", "created_at", "updated_at", "version", "url_normalized", "recorded_by",
-                                        "response_time_seconds"]
+    static let readOnly: Set<String> = [
+        "id", "created_at", "updated_at", "version", "url_normalized", "recorded_by",
+        "response_time_seconds",
+    ]
     /// Fields a new entry (created or imported) must have.
     static let required = ["title", "url", "outlet", "origin", "published_at"]
 
@@ -137,8 +146,10 @@ struct MediaFields: Sendable {
     static func read(_ reader: inout InputReader, creating: Bool) throws -> MediaFields {
         let fields = MediaFields(reading: &reader)
         if creating {
-            let absent = ["title": fields.title.isAbsent, "url": fields.url.isAbsent, "outlet": fields.outlet.isAbsent,
-                          "origin": fields.origin.isAbsent, "published_at": fields.publishedAt.isAbsent]
+            let absent = [
+                "title": fields.title.isAbsent, "url": fields.url.isAbsent, "outlet": fields.outlet.isAbsent,
+                "origin": fields.origin.isAbsent, "published_at": fields.publishedAt.isAbsent,
+            ]
             for key in required where absent[key] == true && !reader.errors.contains(where: { $0.field == key }) {
                 reader.fail(key, "is required")
             }
@@ -162,7 +173,8 @@ struct MediaFields: Sendable {
         }
         language = reader.string("language", maxLength: 35)
         if let value = language.value {
-            let lower = value.split(separator: "-").enumerated().map { $0.offset == 0 ? $0.element.lowercased() : String($0.element) }.joined(separator: "-")
+            let lower = value.split(separator: "-").enumerated().map { $0.offset == 0 ? $0.element.lowercased() : String($0.element) }.joined(
+                separator: "-")
             if lower.range(of: "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", options: .regularExpression) == nil {
                 reader.fail("language", "must be a BCP 47 language tag such as vi, en, lo, km, zh-Hans")
             } else {
@@ -183,10 +195,12 @@ struct MediaFields: Sendable {
         respondedAt = reader.timestamp("responded_at")
         relatedUnitID = reader.uuid("related_unit_id")
         reopen = reader.bool("reopen").value ?? false
-        for (key, isNull) in [("title", title.isNull), ("url", url.isNull), ("outlet", outlet.isNull), ("origin", origin.isNull),
-                              ("published_at", publishedAt.isNull), ("captured_at", capturedAt.isNull), ("sentiment", sentiment.isNull),
-                              ("misinformation", misinformation.isNull), ("response_status", responseStatus.isNull),
-                              ("topics", topics.isNull)] where isNull {
+        for (key, isNull) in [
+            ("title", title.isNull), ("url", url.isNull), ("outlet", outlet.isNull), ("origin", origin.isNull),
+            ("published_at", publishedAt.isNull), ("captured_at", capturedAt.isNull), ("sentiment", sentiment.isNull),
+            ("misinformation", misinformation.isNull), ("response_status", responseStatus.isNull),
+            ("topics", topics.isNull),
+        ] where isNull {
             reader.fail(key, "must not be null")
         }
     }
@@ -222,7 +236,8 @@ extension MediaFields {
     /// was answered now.
     func newResponse() throws -> MediaResponse {
         let status = responseStatus.value ?? .none
-        let respondedAt: Date? = MediaResponse.answered.contains(status)
+        let respondedAt: Date? =
+            MediaResponse.answered.contains(status)
             ? (self.respondedAt.value ?? (status == .responded ? Date() : nil)) : nil
         if self.respondedAt.value != nil, !MediaResponse.answered.contains(status) {
             throw Problem.validation([FieldError("responded_at", "is only for responded or closed items")])
@@ -238,9 +253,10 @@ extension MediaFields {
         if let next = responseStatus.value, next != current.responseStatus {
             let reopening = current.responseStatus == .closed && reopen && next == .monitoring
             guard current.responseStatus.next.contains(next) || reopening else {
-                throw Problem.conflict("the response cannot go from \(current.responseStatus.rawValue) to \(next.rawValue)"
-                                       + (current.responseStatus == .closed ? " (send \"reopen\": true to reopen to monitoring)" : ""),
-                                       slug: "invalid-transition", errors: [FieldError("response_status", "invalid transition")])
+                throw Problem.conflict(
+                    "the response cannot go from \(current.responseStatus.rawValue) to \(next.rawValue)"
+                        + (current.responseStatus == .closed ? " (send \"reopen\": true to reopen to monitoring)" : ""),
+                    slug: "invalid-transition", errors: [FieldError("response_status", "invalid transition")])
             }
             status = next
             if next == .responded { respondedAt = self.respondedAt.value ?? Date() }

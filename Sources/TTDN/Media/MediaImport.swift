@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PQ
+import TTDNKit
 
 /// `POST /v1/media-entries/import`: CSV (header row of field names; `topics` separated by `;`) or
 /// a JSON array. Duplicates are reported and skipped unless `on_duplicate=fail`; any invalid row
@@ -69,9 +70,11 @@ extension MediaRoutes {
             results.append(result)
         }
         return ImportReport(dryRun: dryRun, rows: results) { valid in
-            [("created", dryRun || !valid ? 0 : results.filter { $0.status == "created" }.count),
-             ("duplicates", results.filter { $0.status == "duplicate" }.count),
-             ("invalid", results.filter { $0.status == "invalid" }.count)]
+            [
+                ("created", dryRun || !valid ? 0 : results.filter { $0.status == "created" }.count),
+                ("duplicates", results.filter { $0.status == "duplicate" }.count),
+                ("invalid", results.filter { $0.status == "invalid" }.count),
+            ]
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// One group of an aggregate: its key per dimension (in the order asked for) and its count.
 struct MediaCount: Sendable {
@@ -21,20 +22,24 @@ struct MediaResponseTimes: Encodable, Sendable {
 extension MediaRepository {
     /// Counts of entries published from `from` (inclusive) to `to` (exclusive; Hai Phong days),
     /// grouped by `dimensions`, in the order of their keys.
-    static func counts(by dimensions: [MediaDimension], from: CalendarDate, to: CalendarDate, misinformation: Bool?,
-                       on connection: PQConnection) async throws -> [MediaCount] {
+    static func counts(
+        by dimensions: [MediaDimension], from: CalendarDate, to: CalendarDate, misinformation: Bool?,
+        on connection: PQConnection
+    ) async throws -> [MediaCount] {
         let rows: PQRows
         if dimensions.allSatisfy(\.fromRollup) {
             let rawKeys = PQQuery(unescaped: dimensions.enumerated().map { "\($0.element.rollupKey) AS r\($0.offset)" }.joined(separator: ", "))
             let rawNames = PQQuery(unescaped: dimensions.indices.map { "r\($0)" }.joined(separator: ", "))
-            let formatted = PQQuery(unescaped: dimensions.enumerated().map { "\($0.element.rollupFormat("g.r\($0.offset)")) AS k\($0.offset)" }.joined(separator: ", "))
+            let formatted = PQQuery(
+                unescaped: dimensions.enumerated().map { "\($0.element.rollupFormat("g.r\($0.offset)")) AS k\($0.offset)" }.joined(separator: ", "))
             let order = PQQuery(unescaped: dimensions.indices.map { "k\($0)" }.joined(separator: ", "))
             // Whole months from the monthly rollup, the days before and after them from the daily one.
             var (monthsFrom, monthsTo) = wholeMonths(from: from, to: to)
             if dimensions.contains(.day) || dimensions.contains(.week) || monthsFrom >= monthsTo { (monthsFrom, monthsTo) = (to, to) }
             var flag: PQQuery = ""
             if let misinformation { flag = " AND c.misinformation = \(misinformation)" }
-            rows = try await connection.query("""
+            rows = try await connection.query(
+                """
                 SELECT \(formatted), g.n FROM (
                     SELECT \(rawKeys), sum(c.n)::int8 AS n FROM (
                         SELECT c.day, c.sentiment, c.origin, c.country, c.response_status, c.n FROM media_daily_counts c
@@ -47,7 +52,9 @@ extension MediaRepository {
                 ) g ORDER BY \(order)
                 """)
         } else {
-            let unnest = PQQuery(unescaped: dimensions.contains(.topic) ? ", unnest(CASE WHEN m.topics = '{}' THEN ARRAY[NULL]::nfc_text[] ELSE m.topics END) AS topic" : "")
+            let unnest = PQQuery(
+                unescaped: dimensions.contains(.topic)
+                    ? ", unnest(CASE WHEN m.topics = '{}' THEN ARRAY[NULL]::nfc_text[] ELSE m.topics END) AS topic" : "")
             let selectKeys = PQQuery(unescaped: dimensions.enumerated().map { "\($0.element.scanKey) AS k\($0.offset)" }.joined(separator: ", "))
             let groupKeys = PQQuery(unescaped: dimensions.indices.map { "k\($0)" }.joined(separator: ", "))
             var condition: PQQuery = """
@@ -55,7 +62,8 @@ extension MediaRepository {
                 AND m.published_at < (\(to)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
                 """
             if let misinformation { condition = condition + " AND m.misinformation = \(misinformation)" }
-            rows = try await connection.query("""
+            rows = try await connection.query(
+                """
                 SELECT \(selectKeys), count(*)::int8 AS n FROM media_entries m\(unnest) WHERE \(condition)
                 GROUP BY \(groupKeys) ORDER BY \(groupKeys)
                 """)
@@ -69,7 +77,8 @@ extension MediaRepository {
     /// to `to`, per month of capture.
     static func responseTimes(from: CalendarDate, to: CalendarDate, on connection: PQConnection) async throws -> [MediaResponseTimes] {
         // From the index of misinformation responses alone; both percentiles from one sort per month.
-        try await connection.query("""
+        try await connection.query(
+            """
             SELECT to_char(t.month, 'YYYY-MM') AS period, t.n, t.p[1] AS median, t.p[2] AS p90 FROM (
                 SELECT m.captured_month AS month, count(*)::int8 AS n,
                        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY m.response_seconds)::float8[] AS p
@@ -79,13 +88,18 @@ extension MediaRepository {
                   AND m.published_at < (\(to)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
                 GROUP BY 1
             ) t ORDER BY t.month
-            """).map { MediaResponseTimes(period: try $0.decode("period"), count: try $0.decode("n"),
-                                          medianSeconds: try $0.decode("median"), p90Seconds: try $0.decode("p90")) }
+            """
+        ).map {
+            MediaResponseTimes(
+                period: try $0.decode("period"), count: try $0.decode("n"),
+                medianSeconds: try $0.decode("median"), p90Seconds: try $0.decode("p90"))
+        }
     }
 
     /// The first day of the first whole month in [from, to) and the first day after the last one.
     static func wholeMonths(from: CalendarDate, to: CalendarDate) -> (CalendarDate, CalendarDate) {
-        let next = from.month == 12 ? CalendarDate(year: from.year + 1, month: 1, day: 1) : CalendarDate(year: from.year, month: from.month + 1, day: 1)
+        let next =
+            from.month == 12 ? CalendarDate(year: from.year + 1, month: 1, day: 1) : CalendarDate(year: from.year, month: from.month + 1, day: 1)
         let first = from.day == 1 ? from : next ?? to
         let end = CalendarDate(year: to.year, month: to.month, day: 1) ?? to
         return (first, end)

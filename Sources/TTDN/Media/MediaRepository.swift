@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import TTDNKit
 
 /// Filters of `GET /v1/media-entries`.
 struct MediaFilter: Sendable {
@@ -33,8 +34,10 @@ enum MediaRepository: DeletableRepository {
     }
 
     /// Newest first; `to` is exclusive.
-    static func list(_ f: MediaFilter, after cursor: [String]?, limit: Int,
-                     on connection: PQConnection) async throws -> ([MediaEntry], [String]?) {
+    static func list(
+        _ f: MediaFilter, after cursor: [String]?, limit: Int,
+        on connection: PQConnection
+    ) async throws -> ([MediaEntry], [String]?) {
         var conditions: [PQQuery] = ["true"]
         if let v = f.origin { conditions.append("m.origin = \(v)::media_origin") }
         if let v = f.country { conditions.append("m.country = \(v)") }
@@ -51,7 +54,8 @@ enum MediaRepository: DeletableRepository {
         if let cursor, cursor.count == 2, let at = PQTimestamp.parse(cursor[0]), let id = UUID(uuidString: cursor[1]) {
             conditions.append("(m.published_at, m.id) < (\(at), \(id))")
         }
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT \(MediaEntry.columns) FROM media_entries m WHERE \(PQQuery.joined(conditions, separator: " AND "))
             ORDER BY m.published_at DESC, m.id DESC LIMIT \(limit + 1)
             """)
@@ -59,9 +63,12 @@ enum MediaRepository: DeletableRepository {
     }
 
     /// Inserts one entry; a URL already recorded (also by a concurrent insert) throws `DuplicateURL`.
-    static func insert(_ f: MediaFields, normalizedURL: String, response: MediaResponse, relatedUnitID: UUID?,
-                       recordedBy: UUID?, on connection: PQConnection) async throws -> MediaEntry {
-        let rows = try await connection.query("""
+    static func insert(
+        _ f: MediaFields, normalizedURL: String, response: MediaResponse, relatedUnitID: UUID?,
+        recordedBy: UUID?, on connection: PQConnection
+    ) async throws -> MediaEntry {
+        let rows = try await connection.query(
+            """
             INSERT INTO media_entries AS m (title, url, url_normalized, outlet, origin, country, language, published_at, captured_at,
                 summary, summary_vi, topics, sentiment, misinformation, response_status, response_note, response_url, responded_at,
                 related_unit_id, recorded_by)
@@ -82,10 +89,13 @@ enum MediaRepository: DeletableRepository {
 
     /// Applies a merge patch to `c`; absent fields stay, null clears. A URL another entry
     /// records throws `DuplicateURL` (without naming it).
-    static func update(_ c: MediaEntry, with f: MediaFields, normalizedURL: String, response: MediaResponse,
-                       on connection: PQConnection) async throws -> MediaEntry {
+    static func update(
+        _ c: MediaEntry, with f: MediaFields, normalizedURL: String, response: MediaResponse,
+        on connection: PQConnection
+    ) async throws -> MediaEntry {
         do {
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 UPDATE media_entries m SET
                     title = \(f.title.merged(into: c.title)), url = \(f.url.merged(into: c.url)), url_normalized = \(normalizedURL),
                     outlet = \(f.outlet.merged(into: c.outlet)), origin = \(f.origin.merged(into: c.origin))::media_origin,

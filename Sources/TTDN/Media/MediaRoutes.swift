@@ -8,6 +8,7 @@ struct MediaRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
+        routes.publishChanges(of: MediaEntry.self)
         routes.add(.get, "/v1/media-entries", list)
         routes.add(.post, "/v1/media-entries", create)
         routes.add(.post, "/v1/media-entries/import", importEntries)
@@ -28,8 +29,10 @@ struct MediaRoutes {
         let page = query.page()
         try query.finish()
         let pool = self.pool
-        return try await Pagination.list(request: request, page: page, filename: "media-entries",
-                                         columns: MediaEntry.csvColumns) { cursor, limit in
+        return try await Pagination.list(
+            request: request, page: page, filename: "media-entries",
+            columns: MediaEntry.csvColumns
+        ) { cursor, limit in
             try await pool.withConnection { try await MediaRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
     }
@@ -49,9 +52,10 @@ struct MediaRoutes {
     /// The 409 of an article already recorded, pointing to the entry that records it.
     static func duplicate(_ existing: UUID?) -> Problem {
         let existing = existing?.text ?? "unknown"
-        var problem = Problem.conflict("this article is already recorded", slug: "duplicate-url",
-                                       errors: [FieldError("url", "is already recorded as media entry \(existing)")],
-                                       extensions: ["existing_id": existing])
+        var problem = Problem.conflict(
+            "this article is already recorded", slug: "duplicate-url",
+            errors: [FieldError("url", "is already recorded as media entry \(existing)")],
+            extensions: ["existing_id": existing])
         problem.headers[.location] = "\(MediaEntry.collectionPath)/\(existing)"
         return problem
     }
@@ -65,8 +69,9 @@ struct MediaRoutes {
         try await requireOwnUnit(unit, write: write)
         let response = try fields.newResponse()
         do {
-            return try await MediaRepository.insert(fields, normalizedURL: normalized, response: response, relatedUnitID: unit,
-                                                    recordedBy: write.principal?.tokenID, on: write.connection)
+            return try await MediaRepository.insert(
+                fields, normalizedURL: normalized, response: response, relatedUnitID: unit,
+                recordedBy: write.principal?.tokenID, on: write.connection)
         } catch let duplicate as MediaRepository.DuplicateURL {
             throw Self.duplicate(duplicate.existingID)
         }
@@ -74,7 +79,7 @@ struct MediaRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireWriter("record media items")
-        let body = try await RequestBody.json(request)
+        let body = try await JSONRequestBody.json(request)
         var reader = try body.reader()
         let fields = try MediaFields.read(&reader, creating: true)
         return try await AuditedWrite.create(MediaRepository.self, request: request, context: context, pool: pool, body: body) { write in
@@ -85,23 +90,27 @@ struct MediaRoutes {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: MediaRepository.noun)
         try context.caller.requireWriter("change media items")
-        let body = try await RequestBody.mergePatch(request)
+        let body = try await JSONRequestBody.mergePatch(request)
         var reader = try body.reader()
         let fields = try MediaFields.read(&reader, creating: false)
-        return try await AuditedWrite.update(MediaRepository.self, id, request: request, context: context, pool: pool,
-                                             authorize: { current, write in
-            // Both the unit it is of and the unit it would move to must be the editor's.
-            try await Self.requireOwnUnit(current.relatedUnitId, write: write)
-            if !fields.relatedUnitID.isAbsent { try await Self.requireOwnUnit(fields.relatedUnitID.value, write: write) }
-        }) { current, write in
+        return try await AuditedWrite.update(
+            MediaRepository.self, id, request: request, context: context, pool: pool,
+            authorize: { current, write in
+                // Both the unit it is of and the unit it would move to must be the editor's.
+                try await Self.requireOwnUnit(current.relatedUnitId, write: write)
+                if !fields.relatedUnitID.isAbsent { try await Self.requireOwnUnit(fields.relatedUnitID.value, write: write) }
+            }
+        ) { current, write in
             let response = try fields.response(changing: current)
             let normalized = try fields.normalizedURL(else: current.urlNormalized)
             do {
-                return try await MediaRepository.update(current, with: fields, normalizedURL: normalized, response: response,
-                                                        on: write.connection)
+                return try await MediaRepository.update(
+                    current, with: fields, normalizedURL: normalized, response: response,
+                    on: write.connection)
             } catch is MediaRepository.DuplicateURL {
-                throw Problem.conflict("another entry already records this article", slug: "duplicate-url",
-                                       errors: [FieldError("url", "is already recorded by another entry")])
+                throw Problem.conflict(
+                    "another entry already records this article", slug: "duplicate-url",
+                    errors: [FieldError("url", "is already recorded by another entry")])
             }
         }
     }
@@ -109,7 +118,8 @@ struct MediaRoutes {
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: MediaRepository.noun)
         try context.caller.requireWriter("delete media items")
-        return try await AuditedWrite.delete(MediaRepository.self, id, request: request, context: context, pool: pool,
-                                             authorize: { current, write in try await Self.requireOwnUnit(current.relatedUnitId, write: write) })
+        return try await AuditedWrite.delete(
+            MediaRepository.self, id, request: request, context: context, pool: pool,
+            authorize: { current, write in try await Self.requireOwnUnit(current.relatedUnitId, write: write) })
     }
 }

@@ -31,8 +31,10 @@ public struct Participant: Codable, Sendable, StoredResource {
 
     /// The stored columns of a participant, once (`p.` is the table alias); `waitlist_position`
     /// is derived (`ParticipantRepository.columns`).
-    static let columnNames = ["id", "session_id", "full_name", "unit_id", "position", "email", "phone", "state", "attendance",
-                              "registered_at", "updated_at", "version"]
+    static let columnNames = [
+        "id", "session_id", "full_name", "unit_id", "position", "email", "phone", "state", "attendance",
+        "registered_at", "updated_at", "version",
+    ]
     static let columns = PQQuery(unescaped: columnNames.map { "p.\($0)" }.joined(separator: ", "))
 
     init(row: PQRow) throws {
@@ -64,8 +66,10 @@ struct Registration: Sendable {
     static let readOnly: Set<String> = ["id", "state", "attendance", "registered_at", "updated_at", "version", "session_id", "waitlist_position"]
 
     /// Reads one registration; `unit_code` is accepted in place of `unit_id`, resolved by `unitByCode`.
-    static func read(_ value: JSONValue, prefix: String = "",
-                     unitByCode: (String) async throws -> UUID?) async throws -> Registration {
+    static func read(
+        _ value: JSONValue, prefix: String = "",
+        unitByCode: (String) async throws -> UUID?
+    ) async throws -> Registration {
         var reader = try InputReader(value, prefix: prefix)
         let name = reader.required("full_name", reader.string("full_name", maxLength: 200))
         var unit = reader.uuid("unit_id").value

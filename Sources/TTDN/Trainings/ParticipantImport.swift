@@ -57,8 +57,10 @@ extension ParticipantRoutes {
             results.append(result)
         }
         return ImportReport(dryRun: dryRun, rows: results) { _ in
-            [("registered", results.filter { $0.state == .registered }.count),
-             ("waitlisted", results.filter { $0.state == .waitlisted }.count)]
+            [
+                ("registered", results.filter { $0.state == .registered }.count),
+                ("waitlisted", results.filter { $0.state == .waitlisted }.count),
+            ]
         }
     }
 }

@@ -30,20 +30,24 @@ enum ParticipantRepository: ResourceRepository {
 
     static func find(_ id: UUID, session: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> Participant? {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE" : "")
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT \(columns) FROM training_participants p WHERE p.id = \(id) AND p.session_id = \(session)\(lock)
             """)
         return try rows.first.map(Participant.init(row:))
     }
 
     /// A session's participants in order of arrival; the cursor is the last one's `seq`.
-    static func list(session: UUID, _ filter: ParticipantFilter, after cursor: [String]?, limit: Int,
-                     on connection: PQConnection) async throws -> (participants: [Participant], next: [String]?) {
+    static func list(
+        session: UUID, _ filter: ParticipantFilter, after cursor: [String]?, limit: Int,
+        on connection: PQConnection
+    ) async throws -> (participants: [Participant], next: [String]?) {
         var conditions: [PQQuery] = ["p.session_id = \(session)"]
         if let state = filter.state { conditions.append("p.state = \(state)::participant_state") }
         if let unit = filter.unitID { conditions.append("p.unit_id = \(unit)") }
         if let seq = cursor?.first.flatMap(Int.init) { conditions.append("p.seq > \(seq)") }
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT \(columns), p.seq FROM training_participants p WHERE \(PQQuery.joined(conditions, separator: " AND "))
             ORDER BY p.seq LIMIT \(limit + 1)
             """)
@@ -59,9 +63,12 @@ enum ParticipantRepository: ResourceRepository {
     }
 
     /// Inserts a registration in `state`, on a session the caller has locked.
-    static func insert(_ registration: Registration, session: UUID, state: ParticipantState,
-                       on connection: PQConnection) async throws -> Participant {
-        let rows = try await connection.query("""
+    static func insert(
+        _ registration: Registration, session: UUID, state: ParticipantState,
+        on connection: PQConnection
+    ) async throws -> Participant {
+        let rows = try await connection.query(
+            """
             INSERT INTO training_participants AS p (session_id, full_name, unit_id, position, email, phone, state)
             VALUES (\(session), \(registration.fullName), \(registration.unitID), \(registration.position),
                     \(registration.email), \(registration.phone), \(state)::participant_state)
@@ -76,9 +83,12 @@ enum ParticipantRepository: ResourceRepository {
 
     /// Applies a change to `current`: the next state and attendance as decided by the caller,
     /// the name, position and phone as a merge patch.
-    static func update(_ current: Participant, state: ParticipantState, attendance: Attendance?, with change: ParticipantChange,
-                       on connection: PQConnection) async throws -> Participant {
-        let rows = try await connection.query("""
+    static func update(
+        _ current: Participant, state: ParticipantState, attendance: Attendance?, with change: ParticipantChange,
+        on connection: PQConnection
+    ) async throws -> Participant {
+        let rows = try await connection.query(
+            """
             UPDATE training_participants p SET state = \(state)::participant_state,
                 attendance = \(attendance)::attendance_mark,
                 full_name = \(change.fullName.merged(into: current.fullName)), position = \(change.position.merged(into: current.position)),
@@ -90,15 +100,18 @@ enum ParticipantRepository: ResourceRepository {
 
     /// The first `count` people on a session's waitlist, in order of arrival, locked.
     static func waitlisted(session: UUID, first count: Int, on connection: PQConnection) async throws -> [Participant] {
-        try await connection.query("""
+        try await connection.query(
+            """
             SELECT \(columns) FROM training_participants p
             WHERE p.session_id = \(session) AND p.state = 'waitlisted' ORDER BY p.seq LIMIT \(count) FOR UPDATE
-            """).map(Participant.init(row:))
+            """
+        ).map(Participant.init(row:))
     }
 
     /// Moves a waitlisted person up to registered.
     static func promote(_ person: Participant, on connection: PQConnection) async throws -> Participant {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             UPDATE training_participants p SET state = 'registered', updated_at = now(), version = p.version + 1
             WHERE p.id = \(person.id) RETURNING \(columns)
             """)
@@ -107,7 +120,8 @@ enum ParticipantRepository: ResourceRepository {
 
     /// Seats came free (a cancellation, a larger capacity): the first `seats` people on the
     /// waitlist, in order of arrival, take them. Returns each promotion, before and after.
-    static func promoteWaitlisted(session: UUID, seats: Int, on connection: PQConnection) async throws -> [(before: Participant, after: Participant)] {
+    static func promoteWaitlisted(session: UUID, seats: Int, on connection: PQConnection) async throws -> [(before: Participant, after: Participant)]
+    {
         guard seats > 0 else { return [] }
         var promoted: [(before: Participant, after: Participant)] = []
         for person in try await waitlisted(session: session, first: seats, on: connection) {

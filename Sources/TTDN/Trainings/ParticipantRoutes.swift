@@ -74,7 +74,8 @@ struct ParticipantRoutes {
     static func register(_ registration: Registration, session: TrainingSession, write: Write) async throws -> Participant {
         switch session.status {
         case .cancelled: throw Problem.conflict("the session is cancelled", slug: "registration-closed")
-        case .closed, .held: throw Problem.conflict("registration for this session is closed (status \(session.status.rawValue))", slug: "registration-closed")
+        case .closed, .held:
+            throw Problem.conflict("registration for this session is closed (status \(session.status.rawValue))", slug: "registration-closed")
         case .planned, .open: break
         }
         if let deadline = session.registrationDeadline, HaiPhong.today() > deadline {
@@ -89,8 +90,9 @@ struct ParticipantRoutes {
                 try await ParticipantRepository.insert(registration, session: session.id, state: state, on: write.connection)
             }
         } catch let error as PQError where ParticipantRepository.isAlreadyRegistered(error) {
-            throw Problem.conflict("\(registration.email) is already registered for this session", slug: "already-registered",
-                                   errors: [FieldError("email", "is already registered for this session")])
+            throw Problem.conflict(
+                "\(registration.email) is already registered for this session", slug: "already-registered",
+                errors: [FieldError("email", "is already registered for this session")])
         }
         try await write.record("register", before: nil, after: participant)
         return participant
@@ -106,8 +108,9 @@ struct ParticipantRoutes {
             }
             let session = try await Self.lockSession(sessionID, write: write)
             let participant = try await Self.register(registration, session: session, write: write)
-            return try StoredResponse.json(participant, status: .created,
-                                           headers: ["Location": participant.location, "ETag": participant.etag])
+            return try StoredResponse.json(
+                participant, status: .created,
+                headers: ["Location": participant.location, "ETag": participant.etag])
         }
     }
 
@@ -134,16 +137,19 @@ struct ParticipantRoutes {
             }
             let nextAttendance = nextState == .cancelled ? nil : change.attendance.merged(into: current.attendance)
             if nextAttendance != nil, nextState != .registered {
-                throw Problem.conflict("attendance is recorded for registered participants only, not \(nextState.rawValue)",
-                                       slug: "invalid-transition", errors: [FieldError("attendance", "needs a registered participant")])
+                throw Problem.conflict(
+                    "attendance is recorded for registered participants only, not \(nextState.rawValue)",
+                    slug: "invalid-transition", errors: [FieldError("attendance", "needs a registered participant")])
             }
             if change.attendance.value != nil, session.status == .planned || session.status == .cancelled {
                 throw Problem.conflict("attendance is recorded once the session takes place", slug: "invalid-transition")
             }
-            let updated = try await ParticipantRepository.update(current, state: nextState, attendance: nextAttendance,
-                                                                 with: change, on: write.connection)
-            try await write.record(nextState == .cancelled && current.state != .cancelled ? "cancel" : "update",
-                                   before: current, after: updated)
+            let updated = try await ParticipantRepository.update(
+                current, state: nextState, attendance: nextAttendance,
+                with: change, on: write.connection)
+            try await write.record(
+                nextState == .cancelled && current.state != .cancelled ? "cancel" : "update",
+                before: current, after: updated)
             if current.state == .registered, nextState == .cancelled {
                 try await Self.promoteWaitlisted(session: sessionID, write: write)
             }

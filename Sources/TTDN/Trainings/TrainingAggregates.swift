@@ -79,8 +79,10 @@ struct TrainingAggregate: Encodable, Sendable {
 
     var csvRows: [[String?]] {
         var rows: [[String?]] = perSession.map {
-            ["session", $0.sessionId.text, $0.title, $0.status.rawValue, String($0.registered), String($0.waitlisted), String($0.attended),
-             $0.fillRate.map { String($0) }, String($0.underMin), String($0.overMax)]
+            [
+                "session", $0.sessionId.text, $0.title, $0.status.rawValue, String($0.registered), String($0.waitlisted), String($0.attended),
+                $0.fillRate.map { String($0) }, String($0.underMin), String($0.overMax),
+            ]
         }
         rows += perUnit.map { ["unit", $0.unitId.text, $0.name, nil, String($0.registered), nil, String($0.trained), nil, nil, nil] }
         rows += unitsWithoutParticipants.map { ["unit_without_participants", $0.unitId.text, $0.name, nil, "0", nil, "0", nil, nil, nil] }

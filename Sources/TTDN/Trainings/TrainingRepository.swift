@@ -32,8 +32,10 @@ enum TrainingRepository: DeletableRepository {
     }
 
     /// Sessions by start time, those without one last.
-    static func list(_ filter: TrainingFilter, after cursor: [String]?, limit: Int,
-                     on connection: PQConnection) async throws -> (sessions: [TrainingSession], next: [String]?) {
+    static func list(
+        _ filter: TrainingFilter, after cursor: [String]?, limit: Int,
+        on connection: PQConnection
+    ) async throws -> (sessions: [TrainingSession], next: [String]?) {
         var conditions: [PQQuery] = ["true"]
         if let v = filter.planTaskID { conditions.append("s.plan_task_id = \(v)") }
         if let v = filter.organiserUnitID { conditions.append("s.organiser_unit_id = \(v)") }
@@ -46,15 +48,18 @@ enum TrainingRepository: DeletableRepository {
             let at = cursor[0].isEmpty ? nil : PQTimestamp.parse(cursor[0])
             conditions.append("(coalesce(s.starts_at, 'infinity'), s.id) > (coalesce(\(at), 'infinity'::timestamptz), \(id))")
         }
-        let sessions = try await connection.query("""
+        let sessions = try await connection.query(
+            """
             SELECT \(columns) FROM training_sessions s WHERE \(PQQuery.joined(conditions, separator: " AND "))
             ORDER BY coalesce(s.starts_at, 'infinity'), s.id LIMIT \(limit + 1)
-            """).map(TrainingSession.init(row:))
+            """
+        ).map(TrainingSession.init(row:))
         return Pagination.cut(sessions, limit: limit) { [$0.startsAt.map(PQTimestamp.format) ?? "", $0.id.text] }
     }
 
     static func insert(_ f: TrainingFields, on connection: PQConnection) async throws -> TrainingSession {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             INSERT INTO training_sessions AS s (title, topic, content_summary, audience, organiser_unit_id, plan_task_id, format, venue,
                 online_url, starts_at, ends_at, planned_year, planned_quarter, expected_min, expected_max, capacity,
                 registration_deadline, status)
@@ -70,7 +75,8 @@ enum TrainingRepository: DeletableRepository {
 
     /// Applies a merge patch to `c`; absent fields stay, null clears.
     static func update(_ c: TrainingSession, with f: TrainingFields, on connection: PQConnection) async throws -> TrainingSession {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             UPDATE training_sessions s SET
                 title = \(f.title.merged(into: c.title)), topic = \(f.topic.merged(into: c.topic)),
                 content_summary = \(f.contentSummary.merged(into: c.contentSummary)), audience = \(f.audience.merged(into: c.audience)),
@@ -119,13 +125,15 @@ enum TrainingRepository: DeletableRepository {
 
     /// `GET /v1/aggregates/trainings?year=`: the year's sessions and the units that sent people.
     static func aggregate(year: Int, on connection: PQConnection) async throws -> TrainingAggregate {
-        TrainingAggregate(year: year, sessions: try await sessionLines(year: year, on: connection),
-                          units: try await unitLines(year: year, on: connection))
+        TrainingAggregate(
+            year: year, sessions: try await sessionLines(year: year, on: connection),
+            units: try await unitLines(year: year, on: connection))
     }
 
     /// Per session of the year: registrations, waitlist and attendance.
     static func sessionLines(year: Int, on connection: PQConnection) async throws -> [TrainingAggregate.SessionLine] {
-        try await connection.query("""
+        try await connection.query(
+            """
             SELECT s.id, s.title, s.status, s.starts_at, s.capacity, s.expected_min, s.expected_max,
                    count(*) FILTER (WHERE p.state = 'registered')::int8 AS registered,
                    count(*) FILTER (WHERE p.state = 'waitlisted')::int8 AS waitlisted,
@@ -133,13 +141,15 @@ enum TrainingRepository: DeletableRepository {
             FROM training_sessions s LEFT JOIN training_participants p ON p.session_id = s.id
             WHERE \(inYear(year))
             GROUP BY s.id ORDER BY s.starts_at NULLS LAST, s.id
-            """).map(TrainingAggregate.SessionLine.init(row:))
+            """
+        ).map(TrainingAggregate.SessionLine.init(row:))
     }
 
     /// Per unit: people registered and trained in the year's sessions that were not cancelled,
     /// and whether the unit is one expected to send people (a reporting unit valid in the year).
     static func unitLines(year: Int, on connection: PQConnection) async throws -> [(line: TrainingAggregate.UnitLine, expectedToSend: Bool)] {
-        try await connection.query("""
+        try await connection.query(
+            """
             SELECT u.id, u.code, u.name,
                    count(p.id) FILTER (WHERE p.state = 'registered')::int8 AS registered,
                    count(p.id) FILTER (WHERE p.state = 'registered' AND p.attendance IN ('present', 'late'))::int8 AS trained,
@@ -151,6 +161,7 @@ enum TrainingRepository: DeletableRepository {
                    ON p.unit_id = u.id
             GROUP BY u.id
             ORDER BY u.name COLLATE "vi-x-icu", u.id
-            """).map { (try TrainingAggregate.UnitLine(row: $0), try $0.decode("expected_to_send", as: Bool.self)) }
+            """
+        ).map { (try TrainingAggregate.UnitLine(row: $0), try $0.decode("expected_to_send", as: Bool.self)) }
     }
 }

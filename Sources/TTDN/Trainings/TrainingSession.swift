@@ -38,10 +38,12 @@ public struct TrainingSession: Codable, Sendable, StoredResource {
 
     /// The stored columns of a session, once (`s.` is the table alias); `waitlisted_count` is
     /// derived (`TrainingRepository.columns`).
-    static let columnNames = ["id", "title", "topic", "content_summary", "audience", "organiser_unit_id", "plan_task_id", "format",
-                              "venue", "online_url", "starts_at", "ends_at", "planned_year", "planned_quarter", "expected_min",
-                              "expected_max", "capacity", "registration_deadline", "status", "registered_count",
-                              "created_at", "updated_at", "version"]
+    static let columnNames = [
+        "id", "title", "topic", "content_summary", "audience", "organiser_unit_id", "plan_task_id", "format",
+        "venue", "online_url", "starts_at", "ends_at", "planned_year", "planned_quarter", "expected_min",
+        "expected_max", "capacity", "registration_deadline", "status", "registered_count",
+        "created_at", "updated_at", "version",
+    ]
     static let columns = PQQuery(unescaped: columnNames.map { "s.\($0)" }.joined(separator: ", "))
 
     init(row: PQRow) throws {
@@ -118,8 +120,10 @@ struct TrainingFields: Sendable {
         capacity = reader.integer("capacity", range: 1...100_000)
         registrationDeadline = reader.date("registration_deadline")
         status = reader.enumeration("status", TrainingStatus.self)
-        for (key, isNull) in [("title", title.isNull), ("organiser_unit_id", organiserUnitID.isNull), ("format", format.isNull),
-                              ("capacity", capacity.isNull), ("status", status.isNull)] where isNull {
+        for (key, isNull) in [
+            ("title", title.isNull), ("organiser_unit_id", organiserUnitID.isNull), ("format", format.isNull),
+            ("capacity", capacity.isNull), ("status", status.isNull),
+        ] where isNull {
             reader.fail(key, "must not be null")
         }
     }
