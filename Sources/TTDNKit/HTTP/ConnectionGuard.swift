@@ -116,11 +116,13 @@ package final class ConnectionCountHandler: ChannelInboundHandler, RemovableChan
 }
 
 /// Closes a connection whose request body is not complete within `timeout` of its head (a
-/// client that trickles a body, or announces one and never sends it).
+/// client that trickles a body, or announces one and never sends it). Most requests arrive whole
+/// in one read: the timer is only armed when a read ends in the middle of a request.
 package final class BodyReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     package typealias InboundIn = HTTPRequestPart
     package typealias InboundOut = HTTPRequestPart
     private let timeout: TimeAmount
+    private var headAt: NIODeadline?
     private var deadline: Scheduled<Void>?
 
     package init(timeout: TimeAmount) { self.timeout = timeout }
@@ -128,16 +130,23 @@ package final class BodyReadTimeoutHandler: ChannelInboundHandler, RemovableChan
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
-            deadline?.cancel()
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            deadline = context.eventLoop.scheduleTask(in: timeout) { loopBound.value.close(promise: nil) }
+            headAt = .now()
         case .body:
             break
         case .end:
+            headAt = nil
             deadline?.cancel()
             deadline = nil
         }
         context.fireChannelRead(data)
+    }
+
+    package func channelReadComplete(context: ChannelHandlerContext) {
+        if let headAt, deadline == nil {
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            deadline = context.eventLoop.scheduleTask(deadline: headAt + timeout) { loopBound.value.close(promise: nil) }
+        }
+        context.fireChannelReadComplete()
     }
 
     package func handlerRemoved(context: ChannelHandlerContext) {
