@@ -77,7 +77,7 @@ public final class PQPool: Sendable {
             _ = try await connection.query("BEGIN")
             do {
                 let value = try await body(connection)
-                // A task given up on (shutdown past its timeout, a client gone) must not commit:
+                // A task given up on (cancelled at the end of the shutdown timeout) must not commit:
                 // nobody would hear that it did.
                 try Task.checkCancellation()
                 _ = try await connection.query("COMMIT")

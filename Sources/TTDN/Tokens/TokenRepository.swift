@@ -85,7 +85,7 @@ enum TokenRepository {
             FROM api_tokens t LEFT JOIN units u ON u.id = t.unit_id ORDER BY t.created_at, t.id
             """)
         return try rows.map { row in
-            let id = try row.decode("id", as: UUID.self).lowercased
+            let id = try row.decode("id", as: UUID.self).text
             let state = try row.decode("revoked", as: Bool.self) ? "revoked" : "active"
             let unit = try row.decode("unit_code", as: String?.self) ?? "-"
             let expires = try row.decode("expires_on", as: CalendarDate?.self)?.description ?? "never"

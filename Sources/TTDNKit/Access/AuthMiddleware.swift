@@ -32,12 +32,15 @@ package struct Authenticator: Sendable {
 
     package func authenticate(_ request: Request, context: inout AppRequestContext) async throws {
         try await Cursor.loadKey(from: pool)
-        let addressKey = "address " + (context.clientAddress ?? "unknown")
+        // Built only when a token fails or needs a lookup, not on every request. (A public id is
+        // 12 letters and digits, so it never collides with an address key.)
+        let address = context.clientAddress
+        func addressKey() -> String { "address " + (address ?? "unknown") }
         do {
             let principal = try await principal(request) {
                 // Only a token that needs a lookup is refused: one verified a moment ago is not
                 // held up by another client failing from the same address.
-                if let limiter, let wait = limiter.refusal(addressKey) {
+                if let limiter, let wait = limiter.refusal(addressKey()) {
                     throw limiter.problem(wait, for: "failed authentication from this address")
                 }
             }
@@ -45,10 +48,10 @@ package struct Authenticator: Sendable {
             // Metadata costs a copy of the logger on every request; only worth it when it is logged.
             if context.logger.logLevel <= .info { context.logger[metadataKey: "token"] = .string(principal.publicID) }
         } catch let problem as Problem where problem.status == .unauthorized {
-            _ = limiter?.take(addressKey)
+            _ = limiter?.take(addressKey())
             throw problem
         }
-        if let limiter, let wait = limiter.take("token " + context.principal!.publicID) {
+        if let limiter, let wait = limiter.take(context.principal!.publicID) {
             throw limiter.problem(wait, for: "this token")
         }
     }

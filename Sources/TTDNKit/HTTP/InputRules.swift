@@ -26,10 +26,6 @@ extension InputReader {
     }
 }
 
-extension UUID {
-    package var lowercased: String { lowercasedString }
-}
-
 /// A URL in the one form two spellings of the same article share (scheme and host in lower
 /// case, default port, fragment, credentials, trailing slashes and tracking parameters dropped,
 /// query sorted): what "the same link" means for deduplication.

@@ -47,12 +47,7 @@ extension ResourceRepository {
 
     /// Runs `body`, turning a violated constraint this repository knows into a 422 naming the field.
     package static func explaining<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as PQError {
-            if let field = explain(error) { throw Problem.validation([field]) }
-            throw error
-        }
+        try await explainingConstraints(explain, body)
     }
 }
 
