@@ -133,7 +133,9 @@ public struct Occurrence: Codable, Sendable {
 }
 
 /// The writable fields of an event, as read from a create body or a merge patch.
-struct EventFields: Sendable {
+struct EventFields: Sendable, ResourceInput {
+    static let requiredOnCreate = ["title", "kind", "recurrence"]
+
     var code: Field<String> = .absent
     var title: Field<String> = .absent
     var kind: Field<EventKind> = .absent
@@ -148,19 +150,6 @@ struct EventFields: Sendable {
     var description: Field<String> = .absent
     var organiserUnitID: Field<UUID> = .absent
     var planTaskIDs: Field<[UUID]> = .absent
-
-    /// Reads a create body (`creating`: title, kind and recurrence present) or a merge patch, and
-    /// refuses unknown and read-only fields: all problems at once, as a 422.
-    static func read(_ reader: inout InputReader, creating: Bool) throws -> EventFields {
-        let fields = EventFields(reading: &reader)
-        if creating {
-            _ = reader.required("title", fields.title)
-            _ = reader.required("kind", fields.kind)
-            _ = reader.required("recurrence", fields.recurrence)
-        }
-        try reader.finish()
-        return fields
-    }
 
     init(reading reader: inout InputReader) {
         code = reader.string("code", maxLength: 64)

@@ -10,7 +10,7 @@ struct EventFilter: Sendable {
 
 /// All the SQL of events and their links to plan tasks. Constraint names map to the field
 /// errors callers see.
-enum EventRepository: DeletableRepository {
+enum EventRepository: WritableRepository, DeletableRepository {
     static let noun = "the event"
 
     static func find(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> Event? {

@@ -10,14 +10,9 @@ struct EventRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
-        routes.publishChanges(of: Event.self)
-        routes.add(.get, "/v1/events", list)
-        routes.add(.post, "/v1/events", create)
+        routes.collection(of: Event.self, "/v1/events", list: list, create: create, get: get, update: update, delete: delete)
         routes.add(.get, "/v1/events/occurrences", occurrences)
         routes.add(.get, "/v1/events.ics", ics)
-        routes.add(.get, "/v1/events/{id}", get)
-        routes.add(.patch, "/v1/events/{id}", update)
-        routes.add(.delete, "/v1/events/{id}", delete)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -84,23 +79,13 @@ struct EventRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create events")
-        let body = try await JSONRequestBody.json(request)
-        var reader = try body.reader()
-        let fields = try EventFields.read(&reader, creating: true)
-        return try await AuditedWrite.create(EventRepository.self, request: request, context: context, pool: pool, body: body) { write in
-            try await EventRepository.insert(fields, on: write.connection)
-        }
+        return try await AuditedWrite.create(EventRepository.self, request: request, context: context, pool: pool)
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: EventRepository.noun)
         try context.caller.requireAdmin("change events")
-        let body = try await JSONRequestBody.mergePatch(request)
-        var reader = try body.reader()
-        let fields = try EventFields.read(&reader, creating: false)
-        return try await AuditedWrite.update(EventRepository.self, id, request: request, context: context, pool: pool) { current, write in
-            try await EventRepository.update(current, with: fields, on: write.connection)
-        }
+        return try await AuditedWrite.update(EventRepository.self, id, request: request, context: context, pool: pool)
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {

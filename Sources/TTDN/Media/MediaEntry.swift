@@ -112,7 +112,7 @@ public struct MediaEntry: Codable, Sendable, StoredResource {
 }
 
 /// The writable fields of a media entry, as read from a create body, a merge patch or an import row.
-struct MediaFields: Sendable {
+struct MediaFields: Sendable, ResourceInput {
     var title: Field<String> = .absent
     var url: Field<String> = .absent
     var outlet: Field<String> = .absent
@@ -139,24 +139,7 @@ struct MediaFields: Sendable {
         "response_time_seconds",
     ]
     /// Fields a new entry (created or imported) must have.
-    static let required = ["title", "url", "outlet", "origin", "published_at"]
-
-    /// Reads a create body or an import row (`creating`: every required field present) or a
-    /// merge patch, and refuses unknown and read-only fields: all problems at once, as a 422.
-    static func read(_ reader: inout InputReader, creating: Bool) throws -> MediaFields {
-        let fields = MediaFields(reading: &reader)
-        if creating {
-            let absent = [
-                "title": fields.title.isAbsent, "url": fields.url.isAbsent, "outlet": fields.outlet.isAbsent,
-                "origin": fields.origin.isAbsent, "published_at": fields.publishedAt.isAbsent,
-            ]
-            for key in required where absent[key] == true && !reader.errors.contains(where: { $0.field == key }) {
-                reader.fail(key, "is required")
-            }
-        }
-        try reader.finish(readOnly: readOnly)
-        return fields
-    }
+    static let requiredOnCreate = ["title", "url", "outlet", "origin", "published_at"]
 
     init(reading reader: inout InputReader) {
         title = reader.string("title", maxLength: 500)

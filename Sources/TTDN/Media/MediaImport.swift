@@ -44,7 +44,8 @@ extension MediaRoutes {
             var result = ImportRow(row: offset + 1, status: "invalid", errors: [])
             do {
                 var reader = try InputReader(value)
-                let fields = try MediaFields.read(&reader, creating: true)
+                let fields = reader.fields(MediaFields.self, creating: true)
+                try reader.finish(readOnly: MediaFields.readOnly)
                 do {
                     let entry = try await write.savepoint("import_row") {
                         let entry = try await MediaRepository.explaining { try await Self.insert(fields, write: write) }

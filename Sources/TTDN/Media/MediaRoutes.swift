@@ -8,13 +8,8 @@ struct MediaRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
-        routes.publishChanges(of: MediaEntry.self)
-        routes.add(.get, "/v1/media-entries", list)
-        routes.add(.post, "/v1/media-entries", create)
+        routes.collection(of: MediaEntry.self, "/v1/media-entries", list: list, create: create, get: get, update: update, delete: delete)
         routes.add(.post, "/v1/media-entries/import", importEntries)
-        routes.add(.get, "/v1/media-entries/{id}", get)
-        routes.add(.patch, "/v1/media-entries/{id}", update)
-        routes.add(.delete, "/v1/media-entries/{id}", delete)
         routes.add(.get, "/v1/aggregates/media", MediaAggregateRoutes(pool: pool).aggregate)
     }
 
@@ -80,8 +75,7 @@ struct MediaRoutes {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireWriter("record media items")
         let body = try await JSONRequestBody.json(request)
-        var reader = try body.reader()
-        let fields = try MediaFields.read(&reader, creating: true)
+        let fields = try body.input(MediaFields.self, creating: true)
         return try await AuditedWrite.create(MediaRepository.self, request: request, context: context, pool: pool, body: body) { write in
             try await Self.insert(fields, write: write)
         }
@@ -91,8 +85,7 @@ struct MediaRoutes {
         let id = try pathID(context, what: MediaRepository.noun)
         try context.caller.requireWriter("change media items")
         let body = try await JSONRequestBody.mergePatch(request)
-        var reader = try body.reader()
-        let fields = try MediaFields.read(&reader, creating: false)
+        let fields = try body.input(MediaFields.self, creating: false)
         return try await AuditedWrite.update(
             MediaRepository.self, id, request: request, context: context, pool: pool,
             authorize: { current, write in

@@ -68,7 +68,10 @@ struct NewAssignment {
 }
 
 /// What a progress report on an assignment may change.
-struct AssignmentFields {
+struct AssignmentFields: ResourceInput {
+    /// Assignments are created by `NewAssignment`; these fields are a progress report.
+    static let requiredOnCreate: [String] = []
+
     var status: Field<TaskStatus>
     var progress: Field<Int>
     var note: Field<String>

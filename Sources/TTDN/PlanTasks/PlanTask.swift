@@ -94,7 +94,9 @@ public struct PlanTask: Codable, Sendable, StoredResource {
 }
 
 /// The writable fields of a task.
-struct PlanTaskFields {
+struct PlanTaskFields: ResourceInput {
+    static let requiredOnCreate = ["plan_id", "code", "title", "category"]
+
     var planID: Field<UUID> = .absent
     var code: Field<String> = .absent
     var position: Field<Int> = .absent

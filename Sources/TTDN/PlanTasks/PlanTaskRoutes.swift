@@ -9,12 +9,7 @@ struct PlanTaskRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
-        routes.publishChanges(of: PlanTask.self)
-        routes.add(.get, "/v1/plan-tasks", list)
-        routes.add(.post, "/v1/plan-tasks", create)
-        routes.add(.get, "/v1/plan-tasks/{id}", get)
-        routes.add(.patch, "/v1/plan-tasks/{id}", update)
-        routes.add(.delete, "/v1/plan-tasks/{id}", delete)
+        routes.collection(of: PlanTask.self, "/v1/plan-tasks", list: list, create: create, get: get, update: update, delete: delete)
         AssignmentRoutes(pool: pool).register(routes)
         routes.add(.get, "/v1/aggregates/tasks", TaskAggregateRoutes(pool: pool).aggregate)
     }
@@ -55,13 +50,7 @@ struct PlanTaskRoutes {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create plan tasks")
         let body = try await JSONRequestBody.json(request)
-        var reader = try body.reader()
-        let fields = PlanTaskFields(reading: &reader)
-        _ = reader.required("plan_id", fields.planID)
-        _ = reader.required("code", fields.code)
-        _ = reader.required("title", fields.title)
-        _ = reader.required("category", fields.category)
-        try reader.finish()
+        let fields = try body.input(PlanTaskFields.self, creating: true)
         let today = HaiPhong.today()
         return try await AuditedWrite.create(PlanTaskRepository.self, request: request, context: context, pool: pool, body: body) { write in
             let state = try ProgressState(status: .notStarted, progress: 0, completedOn: nil).applying(

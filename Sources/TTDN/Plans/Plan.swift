@@ -61,7 +61,9 @@ public struct Plan: Codable, Sendable, StoredResource {
 }
 
 /// The writable fields of a plan.
-struct PlanFields {
+struct PlanFields: ResourceInput {
+    static let requiredOnCreate = ["year", "title", "issuing_unit_id"]
+
     var year: Field<Int> = .absent
     var number: Field<String> = .absent
     var title: Field<String> = .absent
@@ -74,7 +76,8 @@ struct PlanFields {
     var requirements: Field<[String]> = .absent
     var status: Field<PlanStatus> = .absent
 
-    init(reading reader: inout InputReader, body: JSONValue) {
+    init(reading reader: inout InputReader) {
+        let body = reader.body
         year = reader.integer("year", range: 2000...2100)
         number = reader.string("number", maxLength: 100)
         title = reader.string("title", maxLength: 500)

@@ -3,7 +3,7 @@ import PQ
 import TTDNKit
 
 /// All the SQL of plans.
-enum PlanRepository: DeletableRepository {
+enum PlanRepository: WritableRepository, DeletableRepository {
     static let noun = "the plan"
 
     static func find(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> Plan? {

@@ -8,12 +8,7 @@ struct PlanRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
-        routes.publishChanges(of: Plan.self)
-        routes.add(.get, "/v1/plans", list)
-        routes.add(.post, "/v1/plans", create)
-        routes.add(.get, "/v1/plans/{id}", get)
-        routes.add(.patch, "/v1/plans/{id}", update)
-        routes.add(.delete, "/v1/plans/{id}", delete)
+        routes.collection(of: Plan.self, "/v1/plans", list: list, create: create, get: get, update: update, delete: delete)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -37,30 +32,16 @@ struct PlanRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create plans")
-        let body = try await JSONRequestBody.json(request)
-        var reader = try body.reader()
-        let fields = PlanFields(reading: &reader, body: body.value)
-        _ = reader.required("year", fields.year)
-        _ = reader.required("title", fields.title)
-        _ = reader.required("issuing_unit_id", fields.issuingUnitID)
-        try reader.finish()
-        return try await AuditedWrite.create(PlanRepository.self, request: request, context: context, pool: pool, body: body) { write in
-            try await PlanRepository.insert(fields, on: write.connection)
-        }
+        return try await AuditedWrite.create(PlanRepository.self, request: request, context: context, pool: pool)
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: PlanRepository.noun)
         try context.caller.requireAdmin("change plans")
-        let body = try await JSONRequestBody.mergePatch(request)
-        var reader = try body.reader()
-        let fields = PlanFields(reading: &reader, body: body.value)
-        try reader.finish()
-        return try await AuditedWrite.update(PlanRepository.self, id, request: request, context: context, pool: pool) { current, write in
+        return try await AuditedWrite.update(PlanRepository.self, id, request: request, context: context, pool: pool) { current, fields in
             if current.status == .closed, let next = fields.status.value, next == .draft {
                 throw Problem.conflict("a closed plan cannot go back to draft; set it active to reopen it", slug: "invalid-transition")
             }
-            return try await PlanRepository.update(current, with: fields, on: write.connection)
         }
     }
 

@@ -125,7 +125,8 @@ struct ReportFields {
     var taskIDs: Field<[UUID]> = .absent
     var attachments: Field<[String]> = .absent
 
-    init(reading reader: inout InputReader, body: JSONValue) {
+    init(reading reader: inout InputReader) {
+        let body = reader.body
         unitID = reader.uuid("unit_id")
         periodID = reader.string("period_id", maxLength: 25)
         taskIDs = reader.uuids("task_ids")

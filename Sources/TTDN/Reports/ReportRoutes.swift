@@ -10,12 +10,7 @@ struct ReportRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
-        routes.publishChanges(of: Report.self, to: .admins)
-        routes.add(.get, "/v1/reports", list)
-        routes.add(.post, "/v1/reports", create)
-        routes.add(.get, "/v1/reports/{id}", get)
-        routes.add(.patch, "/v1/reports/{id}", update)
-        routes.add(.delete, "/v1/reports/{id}", delete)
+        routes.collection(of: Report.self, "/v1/reports", list: list, create: create, get: get, update: update, delete: delete, changesTo: .admins)
         routes.add(.post, "/v1/reports/{id}/submit", transition(.submitted))
         routes.add(.post, "/v1/reports/{id}/accept", transition(.accepted))
         routes.add(.post, "/v1/reports/{id}/return", transition(.returned))
@@ -92,7 +87,7 @@ struct ReportRoutes {
         try caller.requireWriter("write reports")
         let body = try await JSONRequestBody.json(request)
         var reader = try body.reader()
-        var f = ReportFields(reading: &reader, body: body.value)
+        var f = ReportFields(reading: &reader)
         if f.unitID.isAbsent, !caller.isAdmin, let own = caller.unitID { f.unitID = .value(own) }
         let unit = reader.required("unit_id", f.unitID)
         let period = reader.required("period_id", f.periodID)
@@ -119,7 +114,7 @@ struct ReportRoutes {
         try caller.requireWriter("write reports")
         let body = try await JSONRequestBody.mergePatch(request)
         var reader = try body.reader()
-        let f = ReportFields(reading: &reader, body: body.value)
+        let f = ReportFields(reading: &reader)
         if !f.unitID.isAbsent { reader.fail("unit_id", "a report cannot move to another unit") }
         if !f.periodID.isAbsent { reader.fail("period_id", "a report cannot move to another period") }
         try reader.finish(readOnly: ReportFields.readOnly)

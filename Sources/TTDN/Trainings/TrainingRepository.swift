@@ -16,7 +16,7 @@ struct TrainingFilter: Sendable {
 
 /// All the SQL of training sessions, their aggregates included. Constraint names map to the
 /// field errors callers see.
-enum TrainingRepository: DeletableRepository {
+enum TrainingRepository: WritableRepository, DeletableRepository {
     static let noun = "the training session"
 
     /// What a session is read with: its columns and the live count of its waitlist.

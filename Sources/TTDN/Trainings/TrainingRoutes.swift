@@ -9,12 +9,7 @@ struct TrainingRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
-        routes.publishChanges(of: TrainingSession.self)
-        routes.add(.get, "/v1/training-sessions", list)
-        routes.add(.post, "/v1/training-sessions", create)
-        routes.add(.get, "/v1/training-sessions/{id}", get)
-        routes.add(.patch, "/v1/training-sessions/{id}", update)
-        routes.add(.delete, "/v1/training-sessions/{id}", delete)
+        routes.collection(of: TrainingSession.self, "/v1/training-sessions", list: list, create: create, get: get, update: update, delete: delete)
         ParticipantRoutes(pool: pool).register(routes)
         routes.add(.get, "/v1/aggregates/trainings", TrainingAggregateRoutes(pool: pool).aggregate)
     }
@@ -39,26 +34,14 @@ struct TrainingRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create training sessions")
-        let body = try await JSONRequestBody.json(request)
-        var reader = try body.reader()
-        let fields = TrainingFields(reading: &reader)
-        _ = reader.required("title", fields.title)
-        _ = reader.required("organiser_unit_id", fields.organiserUnitID)
-        _ = reader.required("format", fields.format)
-        _ = reader.required("capacity", fields.capacity)
-        try reader.finish()
-        return try await AuditedWrite.create(TrainingRepository.self, request: request, context: context, pool: pool, body: body) { write in
-            try await TrainingRepository.insert(fields, on: write.connection)
-        }
+        return try await AuditedWrite.create(TrainingRepository.self, request: request, context: context, pool: pool)
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: TrainingRepository.noun)
         try context.caller.requireAdmin("change training sessions")
         let body = try await JSONRequestBody.mergePatch(request)
-        var reader = try body.reader()
-        let fields = TrainingFields(reading: &reader)
-        try reader.finish()
+        let fields = try body.input(TrainingFields.self, creating: false)
         return try await AuditedWrite.update(TrainingRepository.self, id, request: request, context: context, pool: pool) { current, write in
             if current.status == .cancelled, let next = fields.status.value, next != .cancelled {
                 throw Problem.conflict("a cancelled session stays cancelled; plan a new one", slug: "invalid-transition")

@@ -81,7 +81,9 @@ public struct TrainingSession: Codable, Sendable, StoredResource {
 }
 
 /// The writable fields of a session, as read from a create body or a merge patch.
-struct TrainingFields: Sendable {
+struct TrainingFields: Sendable, ResourceInput {
+    static let requiredOnCreate = ["title", "organiser_unit_id", "format", "capacity"]
+
     var title: Field<String> = .absent
     var topic: Field<String> = .absent
     var contentSummary: Field<String> = .absent

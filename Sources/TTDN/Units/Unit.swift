@@ -85,7 +85,9 @@ public struct Unit: Codable, Sendable, Equatable, StoredResource {
 }
 
 /// The writable fields of a unit, as read from a create body, a merge patch or an import row.
-struct UnitFields: Sendable {
+struct UnitFields: Sendable, ResourceInput {
+    static let requiredOnCreate = ["code", "name", "kind"]
+
     var code: Field<String> = .absent
     var name: Field<String> = .absent
     var kind: Field<UnitKind> = .absent
@@ -120,7 +122,8 @@ struct UnitFields: Sendable {
     }
 
     /// Reads a JSON object; `officer` is a nested object merged field by field.
-    init(reading reader: inout InputReader, body: JSONValue) {
+    init(reading reader: inout InputReader) {
+        let body = reader.body
         code = reader.string("code", maxLength: 64)
         if let value = code.value, value.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", options: .regularExpression) == nil {
             reader.fail("code", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")

@@ -54,12 +54,9 @@ extension UnitRoutes {
                 results.append(RowResult(row: number, code: nil, status: "invalid", errors: [FieldError("row", "must be an object")]))
                 continue
             }
-            var fields = UnitFields(reading: &reader, body: row)
+            var fields = reader.fields(UnitFields.self, creating: true)
             let parentCode = reader.string("parent_code", maxLength: 64).value
             let successorCode = reader.string("successor_code", maxLength: 64).value
-            _ = reader.required("code", fields.code)
-            _ = reader.required("name", fields.name)
-            _ = reader.required("kind", fields.kind)
             var result = RowResult(row: number, code: fields.code.value, status: "invalid", errors: [])
             do { try reader.finish() } catch let problem as Problem { result.errors = problem.errors }
             if let parentCode, result.errors.isEmpty {

@@ -15,7 +15,7 @@ struct UnitFilter: Sendable {
 }
 
 /// All the SQL of units. Constraint names map to the field errors callers see.
-enum UnitRepository: DeletableRepository {
+enum UnitRepository: WritableRepository, DeletableRepository {
     static let noun = "the unit"
 
     static func find(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> Unit? {

@@ -8,13 +8,8 @@ struct UnitRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
-        routes.publishChanges(of: Unit.self)
-        routes.add(.get, "/v1/units", list)
-        routes.add(.post, "/v1/units", create)
+        routes.collection(of: Unit.self, "/v1/units", list: list, create: create, get: get, update: update, delete: delete)
         routes.add(.post, "/v1/units/import", importUnits)
-        routes.add(.get, "/v1/units/{id}", get)
-        routes.add(.patch, "/v1/units/{id}", update)
-        routes.add(.delete, "/v1/units/{id}", delete)
         routes.add(.get, "/v1/units/{id}/subtree", subtree)
     }
 
@@ -72,16 +67,7 @@ struct UnitRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("create units")
-        let body = try await JSONRequestBody.json(request)
-        var reader = try body.reader()
-        let fields = UnitFields(reading: &reader, body: body.value)
-        _ = reader.required("code", fields.code)
-        _ = reader.required("name", fields.name)
-        _ = reader.required("kind", fields.kind)
-        try reader.finish()
-        return try await AuditedWrite.create(UnitRepository.self, request: request, context: context, pool: pool, body: body) { write in
-            try await UnitRepository.insert(fields, on: write.connection)
-        }
+        return try await AuditedWrite.create(UnitRepository.self, request: request, context: context, pool: pool)
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -89,9 +75,7 @@ struct UnitRoutes {
         let caller = try context.caller
         try caller.requireWriter("change units")
         let body = try await JSONRequestBody.mergePatch(request)
-        var reader = try body.reader()
-        let fields = UnitFields(reading: &reader, body: body.value)
-        try reader.finish()
+        let fields = try body.input(UnitFields.self, creating: false)
         // An editor edits the contact data of its own unit and the units below it; the shape of
         // the organisation is the admin's.
         let structural = fields.structuralFieldsPresent

@@ -23,11 +23,27 @@ package struct JSONRequestBody {
     }
 
     package func reader() throws -> InputReader { try InputReader(value) }
+
+    /// The resource's input read from this body by its rules: all problems at once, as a 422.
+    package func input<F: ResourceInput>(_ type: F.Type, creating: Bool) throws -> F {
+        var reader = try reader()
+        let fields = reader.fields(F.self, creating: creating)
+        try reader.finish(readOnly: F.readOnly)
+        return fields
+    }
 }
 
 /// A repository whose rows can be deleted outright.
 package protocol DeletableRepository: ResourceRepository {
     static func delete(_ id: Resource.ID, on connection: PQConnection) async throws
+}
+
+/// A repository whose rows are written straight from the resource's input: with it the kit's
+/// create and update below need nothing but the authorization the route decides.
+package protocol WritableRepository: ResourceRepository {
+    associatedtype Input: ResourceInput
+    static func insert(_ input: Input, on connection: PQConnection) async throws -> Resource
+    static func update(_ current: Resource, with input: Input, on connection: PQConnection) async throws -> Resource
 }
 
 /// The CRUD skeleton every resource shares, written once: find (for update) or 404, an
@@ -54,6 +70,31 @@ package enum AuditedWrite {
             return try StoredResponse.json(
                 created, status: .created,
                 headers: ["Location": created.location, "ETag": created.etag])
+        }
+    }
+
+    /// `POST` of a plain resource: the body read by its input rules, inserted, audited.
+    package static func create<R: WritableRepository>(
+        _ repository: R.Type, request: Request, context: AppRequestContext, pool: PQPool
+    ) async throws -> Response {
+        let body = try await JSONRequestBody.json(request)
+        let input = try body.input(R.Input.self, creating: true)
+        return try await create(R.self, request: request, context: context, pool: pool, body: body) { write in
+            try await R.insert(input, on: write.connection)
+        }
+    }
+
+    /// `PATCH` of a plain resource: a merge patch read by its input rules; `check` may refuse
+    /// the change given the current row (a transition that is not allowed).
+    package static func update<R: WritableRepository>(
+        _ repository: R.Type, _ id: R.Resource.ID, request: Request, context: AppRequestContext, pool: PQPool,
+        check: @escaping (R.Resource, R.Input) throws -> Void = { _, _ in }
+    ) async throws -> Response {
+        let body = try await JSONRequestBody.mergePatch(request)
+        let input = try body.input(R.Input.self, creating: false)
+        return try await update(R.self, id, request: request, context: context, pool: pool) { current, write in
+            try check(current, input)
+            return try await R.update(current, with: input, on: write.connection)
         }
     }
 

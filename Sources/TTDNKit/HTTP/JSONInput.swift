@@ -153,6 +153,19 @@ public enum Field<Value: Sendable>: Sendable {
     }
 }
 
+/// A resource's input rules, declared once beside its model: how a body is read (shapes,
+/// lengths, what may not be null), which fields a new one must have, which are read-only.
+/// Routes and imports read bodies only through `JSONRequestBody.input` / `InputReader.fields`.
+public protocol ResourceInput {
+    static var requiredOnCreate: [String] { get }
+    static var readOnly: Set<String> { get }
+    init(reading reader: inout InputReader)
+}
+
+extension ResourceInput {
+    public static var readOnly: Set<String> { InputReader.readOnly }
+}
+
 /// Reads a JSON object field by field, collecting every problem, then fails once with all of them.
 /// Text is normalised to NFC; NUL bytes, unknown fields and read-only fields are refused.
 public struct InputReader {
@@ -160,6 +173,8 @@ public struct InputReader {
     private let prefix: String
     public private(set) var errors: [FieldError] = []
     private var known: Set<String> = []
+    /// What every stored resource has and no body may set.
+    public static let readOnly: Set<String> = ["id", "created_at", "updated_at", "version"]
 
     public init(_ value: JSONValue, prefix: String = "") throws {
         guard case .object(let object) = value else {
@@ -170,6 +185,9 @@ public struct InputReader {
     }
 
     private func name(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
+
+    /// The object being read, for fields that read a nested value themselves.
+    public var body: JSONValue { .object(object) }
 
     public mutating func fail(_ field: String, _ message: String) {
         errors.append(FieldError(name(field), message))
@@ -333,8 +351,28 @@ public struct InputReader {
         }
     }
 
+    /// Adds an error for each of `keys` the object leaves out or sets to null, unless that
+    /// field already has one.
+    public mutating func require(_ keys: [String]) {
+        for key in keys where !errors.contains(where: { $0.field == name(key) }) {
+            switch object[key] {
+            case nil: fail(key, "is required")
+            case .null?: fail(key, "must not be null")
+            default: break
+            }
+        }
+    }
+
+    /// Reads a resource's input (`creating`: its required fields must be there), leaving
+    /// `finish` to the caller, which may read more keys first (an import row's codes).
+    public mutating func fields<F: ResourceInput>(_ type: F.Type, creating: Bool) -> F {
+        let fields = F(reading: &self)
+        if creating { require(F.requiredOnCreate) }
+        return fields
+    }
+
     /// Refuses fields nobody asked for, and read-only fields; then throws all collected errors.
-    public mutating func finish(readOnly: Set<String> = ["id", "created_at", "updated_at", "version"]) throws {
+    public mutating func finish(readOnly: Set<String> = InputReader.readOnly) throws {
         for key in object.keys.sorted() where !known.contains(key) {
             errors.append(FieldError(name(key), readOnly.contains(key) ? "is read-only" : "is not a known field"))
         }

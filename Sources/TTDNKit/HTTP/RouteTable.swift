@@ -69,6 +69,22 @@ public struct Routes {
         }
     }
 
+    public typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
+
+    /// A collection and its items, and their writes in the change feed: `GET` and `POST path`,
+    /// `GET`, `PATCH` and `DELETE path/{id}`; a nil handler is a method not served.
+    package func collection<R: Audited>(
+        of resource: R.Type, _ path: String, list: @escaping Handler, create: Handler?, get: @escaping Handler, update: Handler?,
+        delete: Handler?, changesTo visibility: ChangeVisibility = .everyone
+    ) {
+        publishChanges(of: resource, to: visibility)
+        add(.get, path, list)
+        if let create { add(.post, path, create) }
+        add(.get, "\(path)/{id}", get)
+        if let update { add(.patch, "\(path)/{id}", update) }
+        if let delete { add(.delete, "\(path)/{id}", delete) }
+    }
+
     /// Puts the resource's audited writes in the change feed, for everyone or for admins only.
     package func publishChanges<R: Audited>(of resource: R.Type, to visibility: ChangeVisibility = .everyone) {
         changes.publish(R.auditType, to: visibility)
