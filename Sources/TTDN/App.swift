@@ -61,6 +61,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     ReportPeriodRoutes(pool: dependencies.pool).register(routes)
     ReportIndicatorRoutes(pool: dependencies.pool).register(routes)
     ReportRoutes(pool: dependencies.pool).register(routes)
+    ReportTargetRoutes(pool: dependencies.pool).register(routes)
     TokenRoutes(pool: dependencies.pool, cache: dependencies.tokenCache).register(routes)
     AuditRoutes(pool: dependencies.pool).register(routes)
     ChangeRoutes(pool: dependencies.pool, types: routes.changes).register(routes)

@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// An ad hoc period of its own, so counts of other tests do not mix in.
-func makePeriod(_ server: TestServer, due: String = "2039-05-05", ends: String = "2039-06-14") async throws -> String {
+func makePeriod(_ server: TestServer, due: String = "2039-05-05", ends: String = "2039-04-30") async throws -> String {
     let id = "2039-T\(UUID().uuidString.prefix(8))"
     let answer = try await server.post(
         "/v1/report-periods",
@@ -20,18 +20,21 @@ func makePeriod(_ server: TestServer, due: String = "2039-05-05", ends: String =
 
 @Suite("Periodic reports")
 struct ReportTests {
-    @Test func periodsFollowDecree09WindowsAndThePlansDueDates() async throws {
+    @Test func periodsFollowThePlansRegime() async throws {
         let server = try await TestServer.get()
         let seeded = try await server.get("/v1/report-periods?year=2023")
         var byID: [String: [String: Any]] = [:]
         for item in seeded.items { byID[item["id"] as! String] = item }
         #expect(Set(byID.keys) == ["2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4", "2023-H1", "2023-Y"])
-        #expect(byID["2023-H1"]?["starts_on"] as? String == "2022-12-15")
-        #expect(byID["2023-H1"]?["ends_on"] as? String == "2023-06-14")
+        // A report due on the 5th covers up to the last day of the month before.
+        #expect(byID["2023-H1"]?["starts_on"] as? String == "2022-11-01")
+        #expect(byID["2023-H1"]?["ends_on"] as? String == "2023-04-30")
         #expect(byID["2023-H1"]?["due_on"] as? String == "2023-05-05")
+        #expect(byID["2023-Y"]?["ends_on"] as? String == "2023-10-31")
         #expect(byID["2023-Y"]?["due_on"] as? String == "2023-11-05")
-        #expect(byID["2023-Q3"]?["starts_on"] as? String == "2023-06-15")
-        #expect(byID["2023-Q3"]?["ends_on"] as? String == "2023-09-14")
+        #expect(byID["2023-Q3"]?["starts_on"] as? String == "2023-05-01")
+        #expect(byID["2023-Q3"]?["ends_on"] as? String == "2023-07-31")
+        #expect(byID["2023-Q3"]?["regime"] as? String == "plan")
         let generated = try await server.request("POST", "/v1/report-periods/generate?year=2027")
         #expect(generated.status == 200)
         #expect(generated.items.count == 6)
@@ -84,20 +87,20 @@ struct ReportTests {
                 == ["create", "submit", "return", "update", "submit", "accept"])
     }
 
-    @Test func onTimeIsJudgedAtMidnightInHaiPhong() async throws {
+    @Test func onTimeIsJudgedByTheDayTheReportArrived() async throws {
         let server = try await TestServer.get()
         let period = try await makePeriod(server, due: "2039-05-05")
         let parent = try await server.createUnit(["kind": "department_office"])
         var ids: [String] = []
         for _ in 0..<4 { ids.append(try await server.createUnit(["kind": "high_school", "parent_id": parent["id"]!])["id"] as! String) }
-        // Three report, one does not: 23:59 on the due day is on time, 00:00:30 the next day is late.
-        let times = ["2039-05-05 23:59:00+07", "2039-05-06 00:00:30+07", "2039-05-01 10:00:00+07"]
+        // Three report, one does not: arriving on the due day is on time, the day after is late.
+        let times = ["2039-05-05", "2039-05-06", "2039-05-01"]
         for (index, at) in times.enumerated() {
             let report = try await server.post(
                 "/v1/reports", ["unit_id": ids[index], "period_id": period, "values": ["articles_published": index + 1]])
             let id = report.json["id"] as! String
             #expect(try await server.request("POST", "/v1/reports/\(id)/submit").status == 200)
-            _ = try await server.pool.query("UPDATE reports SET first_submitted_at = \(at)::timestamptz WHERE id = \(UUID(uuidString: id)!)")
+            _ = try await server.pool.query("UPDATE reports SET received_on = \(at)::date WHERE id = \(UUID(uuidString: id)!)")
             if index == 0 { #expect(try await server.request("POST", "/v1/reports/\(id)/accept").status == 200) }
         }
         let answer = try await server.get("/v1/aggregates/report-compliance?period_id=\(period)")

@@ -50,14 +50,16 @@ SELECT count(*) AS new_periods FROM generate_series(2020, 2023) AS y, LATERAL tt
 SET session_replication_role = replica;
 
 -- r: which report it is; s: whether and when it was submitted; a: what the office did with it.
-INSERT INTO reports (id, unit_id, period_id, status, sections, first_submitted_at, submitted_at, accepted_at, created_at, updated_at)
+INSERT INTO reports (id, unit_id, period_id, status, sections, first_submitted_at, submitted_at, accepted_at, created_at, updated_at,
+                     received_on, received_via)
 SELECT pg_temp.uid('report/' || x.unit_id || '/' || x.period_id), x.unit_id, x.period_id,
        x.status::report_status,
        jsonb_build_array(jsonb_build_object('title', 'Kết quả thực hiện',
            'body', 'Đơn vị đã triển khai các nhiệm vụ thông tin đối ngoại theo kế hoạch; đăng tải tin, bài trên trang thông tin điện tử.')),
        x.submitted_at, x.submitted_at,
        CASE WHEN x.status = 'accepted' THEN x.submitted_at + interval '5 days' END,
-       coalesce(x.submitted_at, x.due_on::timestamptz) - interval '3 days', coalesce(x.submitted_at, x.due_on::timestamptz)
+       coalesce(x.submitted_at, x.due_on::timestamptz) - interval '3 days', coalesce(x.submitted_at, x.due_on::timestamptz),
+       (x.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, CASE WHEN x.submitted_at IS NOT NULL THEN 'system'::report_channel END
 FROM (
     SELECT u.id AS unit_id, p.id AS period_id, p.due_on,
            CASE WHEN r.s < 0.85 THEN
@@ -76,7 +78,7 @@ FROM (
                                pg_temp.u(hashtext(u.code || p.id), 42) AS a,
                                pg_temp.u(hashtext(u.code || p.id), 43) AS t) AS r
     WHERE p.year BETWEEN 2020 AND 2023
-      AND ttdn_expected_to_report(u.kind, u.active, u.valid_from, u.valid_to, p.ends_on)
+      AND ttdn_expected_to_report(u.reporting_from, u.reporting_to, u.valid_from, u.valid_to, p.ends_on)
 ) AS x
 -- 85 % submitted; of the other 15 %, two thirds never started (no row) and one third are drafts.
 WHERE x.s < 0.85 OR x.s >= 0.95

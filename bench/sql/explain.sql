@@ -48,14 +48,12 @@ SELECT to_char(t.month, 'YYYY-MM') AS period, t.n, t.p[1] AS median, t.p[2] AS p
     GROUP BY 1
 ) t ORDER BY t.month;
 PREPARE w6(date, text, date) AS
-SELECT u.id, u.code, u.name, u.kind::text AS kind, u.parent_id, parent.name AS parent_name,
-       r.status::text AS status, r.first_submitted_at IS NOT NULL AS submitted,
-       (r.first_submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= $1 AS on_time
-FROM units u
-LEFT JOIN units parent ON parent.id = u.parent_id
-LEFT JOIN reports r ON r.unit_id = u.id AND r.period_id = $2
-WHERE ttdn_expected_to_report(u.kind, u.active, u.valid_from, u.valid_to, $3)
-ORDER BY u.name COLLATE "vi-x-icu", u.id;
+SELECT u.unit_id AS id, u.code, u.name, u.kind::text AS kind, u.parent_id, u.parent_name,
+       r.status, r.received_on IS NOT NULL AS submitted, r.received_on <= $1 AS on_time
+FROM ttdn_period_units($2) u
+LEFT JOIN reports r ON r.unit_id = u.unit_id AND r.period_id = $2
+WHERE $3::date IS NOT NULL
+ORDER BY u.name COLLATE "vi-x-icu", u.unit_id;
 \o /dev/null
 EXECUTE w1(:'unit_id');
 EXECUTE w1(:'unit_id');

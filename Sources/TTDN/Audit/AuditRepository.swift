@@ -31,13 +31,26 @@ enum AuditRepository {
 
     /// Numbers what has committed since the last reader (`ttdn_number_changes`, migration 0009),
     /// then reads up to `limit` changes of `types` past `after`. Also returns the last number given.
-    static func changes(after: Int, types: [String], limit: Int, on connection: PQConnection) async throws -> (numbered: Int, changes: [Change]) {
+    /// `scoped`: types of which only changes of records of `root`'s unit tree are read (nil root: all).
+    static func changes(
+        after: Int, types: [String], scoped: [String] = [], within root: UUID? = nil, limit: Int, on connection: PQConnection
+    ) async throws -> (numbered: Int, changes: [Change]) {
+        let scope: PQQuery
+        if let root, !scoped.isEmpty {
+            scope = """
+                AND (l.resource_type <> ALL(\(scoped)) OR coalesce(a.after->>'unit_id', a.before->>'unit_id')::uuid IN (
+                    WITH RECURSIVE below(id) AS (SELECT \(root)::uuid UNION SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)
+                    SELECT id FROM below))
+                """
+        } else {
+            scope = ""
+        }
         let numbered = try await connection.query("SELECT ttdn_number_changes() AS last")[0].decode("last", as: Int.self)
         let changes = try await connection.query(
             """
             SELECT l.sequence, a.resource_type, a.resource_id, a.action, a.occurred_at, a.after::text AS after
             FROM change_log l JOIN audit_events a ON a.id = l.audit_event_id
-            WHERE l.sequence > \(after) AND l.resource_type = ANY(\(types))
+            WHERE l.sequence > \(after) AND l.resource_type = ANY(\(types)) \(scope)
             ORDER BY l.sequence
             LIMIT \(limit)
             """

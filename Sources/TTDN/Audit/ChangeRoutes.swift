@@ -41,7 +41,9 @@ struct ChangeRoutes {
         }
         try query.finish()
         let (numbered, changes) = try await pool.withConnection {
-            try await AuditRepository.changes(after: after, types: types, limit: limit, on: $0)
+            try await AuditRepository.changes(
+                after: after, types: types, scoped: caller.isAdmin ? [] : self.types.scopedToCallerUnit(), within: caller.unitID, limit: limit,
+                on: $0)
         }
         var last = changes.last?.sequence ?? after
         // A short page has seen every numbered change of other types too: skip past them.

@@ -4,6 +4,11 @@ import TTDNKit
 
 public enum ReportStatus: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable { case draft, submitted, returned, accepted }
 
+/// How a report reached the office: through ttdn, or on another channel recorded by an admin.
+public enum ReceiptChannel: String, CaseIterable, Codable, Sendable, PQEncodable, PQDecodable {
+    case system, eOffice = "e_office", paper, email
+}
+
 public struct ReportSection: Codable, Sendable, Equatable {
     public var title: String
     public var body: String
@@ -19,7 +24,7 @@ public struct ReportTransition: Codable, Sendable {
 }
 
 /// A unit's report for a period: indicator values, narrative, covered tasks, attachments,
-/// and its review history. `on_time` is derived from the first submission and the due date.
+/// and its review history. `on_time` compares the day it reached the office with the due date.
 public struct Report: Encodable, Sendable, StoredResource {
     public var id: UUID
     public var unitId: UUID
@@ -33,7 +38,13 @@ public struct Report: Encodable, Sendable, StoredResource {
     public var firstSubmittedAt: Date?
     public var submittedAt: Date?
     public var acceptedAt: Date?
+    public var receivedOn: CalendarDate?
+    public var receivedVia: ReceiptChannel?
+    public var incomingNumber: String?
+    public var receiptEvidence: String?
     public var onTime: Bool?
+    /// Its period is closed: nothing of it may change (not part of the representation).
+    var periodClosed: Bool
     public var history: [ReportTransition]
     public var createdAt: Date
     public var updatedAt: Date
@@ -45,7 +56,7 @@ public struct Report: Encodable, Sendable, StoredResource {
 
     enum CodingKeys: String, CodingKey {
         case id, unitId, periodId, status, values, prefilled, sections, taskIds, attachments, firstSubmittedAt, submittedAt,
-            acceptedAt, onTime, history, createdAt, updatedAt, version
+            acceptedAt, receivedOn, receivedVia, incomingNumber, receiptEvidence, onTime, history, createdAt, updatedAt, version
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -57,6 +68,8 @@ public struct Report: Encodable, Sendable, StoredResource {
         try c.encode(prefilled, forKey: .prefilled); try c.encode(sections, forKey: .sections); try c.encode(taskIds, forKey: .taskIds)
         try c.encode(attachments, forKey: .attachments); try c.encodeIfPresent(firstSubmittedAt, forKey: .firstSubmittedAt)
         try c.encodeIfPresent(submittedAt, forKey: .submittedAt); try c.encodeIfPresent(acceptedAt, forKey: .acceptedAt)
+        try c.encode(receivedOn, forKey: .receivedOn); try c.encode(receivedVia, forKey: .receivedVia)
+        try c.encode(incomingNumber, forKey: .incomingNumber); try c.encode(receiptEvidence, forKey: .receiptEvidence)
         try c.encodeIfPresent(onTime, forKey: .onTime); try c.encode(history, forKey: .history)
         try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt); try c.encode(version, forKey: .version)
     }
@@ -65,7 +78,8 @@ public struct Report: Encodable, Sendable, StoredResource {
         unescaped: """
             r.id, r.unit_id, r.period_id, r.status, r.sections, r.attachments::text[] AS attachments,
             r.first_submitted_at, r.submitted_at, r.accepted_at, r.created_at, r.updated_at, r.version,
-            (r.first_submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= p.due_on AS on_time,
+            r.received_on, r.received_via, r.incoming_number, r.receipt_evidence, p.closed_at IS NOT NULL AS period_closed,
+            r.received_on <= p.due_on AS on_time,
             coalesce((SELECT json_object_agg(v.indicator_code, coalesce(to_json(v.number_value), to_json(v.text_value::text)))::text
                       FROM report_values v WHERE v.report_id = r.id), '{}') AS values,
             coalesce((SELECT array_agg(v.indicator_code ORDER BY v.indicator_code) FROM report_values v WHERE v.report_id = r.id AND v.prefilled), '{}') AS prefilled,
@@ -87,6 +101,11 @@ public struct Report: Encodable, Sendable, StoredResource {
         submittedAt = try row.decode("submitted_at")
         acceptedAt = try row.decode("accepted_at")
         onTime = try row.decode("on_time")
+        receivedOn = try row.decode("received_on")
+        receivedVia = try row.decode("received_via")
+        incomingNumber = try row.decode("incoming_number")
+        receiptEvidence = try row.decode("receipt_evidence")
+        periodClosed = try row.decode("period_closed")
         guard case .object(let members) = try JSONValueOutput(parsing: try row.decode("values", as: String.self)) else {
             throw PQError(kind: .decoding, message: "report values are not a JSON object")
         }
@@ -181,6 +200,32 @@ struct ReportFields {
             }
             sections = .value(out)
         default: reader.fail("sections", "must be an array of at most 50 {title, body} objects")
+        }
+    }
+}
+
+/// The day and channel by which a report reached the office, as an admin records it.
+struct Receipt {
+    var receivedOn: CalendarDate?
+    var receivedVia: ReceiptChannel?
+    var incomingNumber: String?
+    var evidence: String?
+
+    init(reading reader: inout InputReader, today: CalendarDate) {
+        receivedOn = reader.required("received_on", reader.date("received_on"))
+        receivedVia = reader.required("received_via", reader.enumeration("received_via", ReceiptChannel.self))
+        incomingNumber = reader.string("incoming_number", maxLength: 100).value
+        evidence = reader.string("evidence", maxLength: 2000).value
+        if let day = receivedOn, day > today { reader.fail("received_on", "must not be after today (\(today))") }
+        if let via = receivedVia, via != .system, evidence == nil {
+            reader.fail("evidence", "is required for a report received by \(via.rawValue): where the office can see it arrived")
+        }
+    }
+
+    /// A report cannot have arrived before its period began.
+    func check(against period: ReportPeriod) throws {
+        if let day = receivedOn, day < period.startsOn {
+            throw Problem.validation([FieldError("received_on", "must not be before the period starts (\(period.startsOn))")])
         }
     }
 }

@@ -48,6 +48,8 @@ struct ReportAggregateRoutes {
     struct ComplianceReport: Encodable, Sendable {
         let periodId: String
         let dueOn: CalendarDate
+        /// Closed: counted over the units expected when the period was closed.
+        let closed: Bool
         let overall: Compliance
         let byUnitKind: [Breakdown]
         let byParentUnit: [Breakdown]
@@ -89,7 +91,7 @@ struct ReportAggregateRoutes {
                 count(&byParent[parent]!.compliance)
             }
             return ComplianceReport(
-                periodId: period.id, dueOn: period.dueOn, overall: overall,
+                periodId: period.id, dueOn: period.dueOn, closed: period.isClosed, overall: overall,
                 byUnitKind: byKind.sorted { $0.key < $1.key }.map { Breakdown(key: $0.key, name: nil, compliance: $0.value) },
                 byParentUnit: byParent.sorted { $0.key < $1.key }.map {
                     Breakdown(key: $0.key.isEmpty ? nil : $0.key, name: $0.value.name, compliance: $0.value.compliance)
@@ -117,6 +119,18 @@ struct ReportAggregateRoutes {
     struct Total: Encodable, Sendable {
         let key: String?
         let total: Double?
+        let target: Double?
+        let reports: Int
+        let reportIds: [String]
+    }
+
+    /// One unit's actual against its target.
+    struct UnitTotal: Encodable, Sendable {
+        let key: String
+        let code: String
+        let name: String
+        let total: Double?
+        let target: Double?
         let reports: Int
         let reportIds: [String]
     }
@@ -128,6 +142,7 @@ struct ReportAggregateRoutes {
         let overall: Total
         let byUnitKind: [Total]
         let byParentUnit: [Total]
+        let byUnit: [UnitTotal]
     }
 
     struct Summary: Encodable, Sendable {
@@ -143,10 +158,13 @@ struct ReportAggregateRoutes {
         try query.finish()
         let statuses = includeSubmitted ? ["accepted", "submitted"] : ["accepted"]
         let summary = try await pool.withConnection { connection -> Summary in
-            guard try await ReportPeriodRepository.find(periodID!, forUpdate: false, on: connection) != nil else {
+            guard let period = try await ReportPeriodRepository.find(periodID!, forUpdate: false, on: connection) else {
                 throw Problem.notFound(ReportPeriodRepository.noun)
             }
-            struct Item { let report: String; let kind: String; let parent: String?; let value: Double?; let at: Date? }
+            struct Item { let report: String; let unit: UUID; let kind: String; let parent: String?; let value: Double?; let at: Date? }
+            var targets: [String: [UUID: Double]] = [:]
+            for row in try await ReportRepository.targets(period, on: connection) { targets[row.indicator, default: [:]][row.unitID] = row.target }
+            let units = try await ReportRepository.periodUnits(period.id, on: connection)
             var order: [String] = []
             var meta: [String: (name: String, aggregation: String)] = [:]
             var items: [String: [Item]] = [:]
@@ -155,7 +173,7 @@ struct ReportAggregateRoutes {
                 if meta[code] == nil { order.append(code); meta[code] = (row.name, row.aggregation) }
                 items[code, default: []].append(
                     Item(
-                        report: row.reportID.text, kind: row.unitKind, parent: row.parentID?.text,
+                        report: row.reportID.text, unit: row.unitID, kind: row.unitKind, parent: row.parentID?.text,
                         value: row.value, at: row.submittedAt))
             }
             func total(_ key: String?, _ list: [Item], _ aggregation: String) -> Total {
@@ -167,29 +185,46 @@ struct ReportAggregateRoutes {
                 case "latest": value = list.filter { $0.value != nil }.max { ($0.at ?? .distantPast) < ($1.at ?? .distantPast) }?.value
                 default: value = nil  // text: the reports are listed, nothing is added up
                 }
-                return Total(key: key, total: value, reports: list.count, reportIds: list.map(\.report))
+                return Total(key: key, total: value, target: nil, reports: list.count, reportIds: list.map(\.report))
             }
             let indicators = order.map { code -> IndicatorTotal in
                 let list = items[code]!, aggregation = meta[code]!.aggregation
+                let unitTargets = targets[code] ?? [:]
+                let overall = total(nil, list, aggregation)
+                let byUnit = Set(list.map(\.unit)).union(unitTargets.keys).sorted {
+                    (units[$0]?.code ?? "", $0.text) < (units[$1]?.code ?? "", $1.text)
+                }
+                .map { unit -> UnitTotal in
+                    let t = total(unit.text, list.filter { $0.unit == unit }, aggregation)
+                    return UnitTotal(
+                        key: unit.text, code: units[unit]?.code ?? "", name: units[unit]?.name ?? "", total: t.total, target: unitTargets[unit],
+                        reports: t.reports, reportIds: t.reportIds)
+                }
                 return IndicatorTotal(
-                    code: code, name: meta[code]!.name, aggregation: aggregation, overall: total(nil, list, aggregation),
+                    code: code, name: meta[code]!.name, aggregation: aggregation,
+                    overall: Total(
+                        key: nil, total: overall.total, target: unitTargets.isEmpty ? nil : unitTargets.values.reduce(0, +), reports: overall.reports,
+                        reportIds: overall.reportIds),
                     byUnitKind: Dictionary(grouping: list, by: \.kind).sorted { $0.key < $1.key }.map { total($0.key, $0.value, aggregation) },
                     byParentUnit: Dictionary(grouping: list, by: { $0.parent ?? "" }).sorted { $0.key < $1.key }
-                        .map { total($0.key.isEmpty ? nil : $0.key, $0.value, aggregation) })
+                        .map { total($0.key.isEmpty ? nil : $0.key, $0.value, aggregation) },
+                    byUnit: byUnit)
             }
             return Summary(periodId: periodID!, statuses: statuses, indicators: indicators)
         }
         if CSVOutput.wanted(by: request) {
             var rows: [[String?]] = []
             for indicator in summary.indicators {
-                func line(_ scope: String, _ t: Total) -> [String?] {
-                    [indicator.code, scope, t.key, t.total.map { String($0) }, String(t.reports), t.reportIds.joined(separator: " ")]
+                func line(_ scope: String, _ key: String?, _ total: Double?, _ target: Double?, _ reports: Int, _ ids: [String]) -> [String?] {
+                    [indicator.code, scope, key, total.map { String($0) }, String(reports), ids.joined(separator: " "), target.map { String($0) }]
                 }
+                func line(_ scope: String, _ t: Total) -> [String?] { line(scope, t.key, t.total, t.target, t.reports, t.reportIds) }
                 rows.append(line("overall", indicator.overall))
                 rows += indicator.byUnitKind.map { line("unit_kind", $0) } + indicator.byParentUnit.map { line("parent_unit", $0) }
+                rows += indicator.byUnit.map { line("unit", $0.key, $0.total, $0.target, $0.reports, $0.reportIds) }
             }
             return CSVOutput.response(
-                header: ["indicator", "scope", "key", "total", "reports", "report_ids"], rows: rows, filename: "report-summary")
+                header: ["indicator", "scope", "key", "total", "reports", "report_ids", "target"], rows: rows, filename: "report-summary")
         }
         return try JSONOutput.response(summary)
     }

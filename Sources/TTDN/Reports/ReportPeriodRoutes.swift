@@ -14,6 +14,9 @@ struct ReportPeriodRoutes {
         routes.add(.post, "/v1/report-periods/generate", generate)
         routes.add(.get, "/v1/report-periods/{id}", get)
         routes.add(.patch, "/v1/report-periods/{id}", update)
+        routes.add(.post, "/v1/report-periods/{id}/close", close)
+        routes.add(.post, "/v1/report-periods/{id}/reopen", reopen)
+        routes.add(.get, "/v1/report-regimes", regimes)
     }
 
     static func periodID(_ context: AppRequestContext) throws -> String {
@@ -37,21 +40,45 @@ struct ReportPeriodRoutes {
         try await AuditedWrite.get(ReportPeriodRepository.self, try Self.periodID(context), request: request, pool: pool)
     }
 
-    /// Creates the default periods of `year` that do not exist yet, and lists the year's periods.
+    /// Creates the periods of `year` in a regime (the default one unless named) that do not
+    /// exist yet; `regenerate=true` also gives existing open periods of those ids the regime's
+    /// dates. Answers the year's periods.
     @Sendable func generate(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("generate report periods")
         var query = QueryReader(request)
         let year = query.integer("year", range: 2000...2100)
         if year == nil, query.errors.isEmpty { query.fail("year", "is required") }
+        let named = query.string("regime", maxLength: 31)
+        let regenerate = query.bool("regenerate") ?? false
         try query.finish()
         guard let year else { throw Problem.invalidQuery([FieldError("year", "is required")]) }
         let periods = try await context.write(pool) { write -> [ReportPeriod] in
-            for period in try await ReportPeriodRepository.generate(year: year, on: write.connection) {
+            let regime: String
+            if let named {
+                guard try await ReportPeriodRepository.regimeExists(named, on: write.connection) else {
+                    throw Problem.invalidQuery([FieldError("regime", "is not a reporting regime; see GET /v1/report-regimes")])
+                }
+                regime = named
+            } else {
+                regime = try await ReportPeriodRepository.defaultRegime(on: write.connection)
+            }
+            if regenerate {
+                for (before, after) in try await ReportPeriodRepository.regenerate(year: year, regime: regime, on: write.connection) {
+                    try await write.record("update", before: before, after: after)
+                }
+            }
+            for period in try await ReportPeriodRepository.generate(year: year, regime: regime, on: write.connection) {
                 try await write.record("create", before: nil, after: period)
             }
             return try await ReportPeriodRepository.all(year: year, on: write.connection)
         }
         return try Pagination.response(request: request, items: periods, nextCursor: nil)
+    }
+
+    @Sendable func regimes(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try QueryReader(request).finish()
+        let regimes = try await pool.withConnection { try await ReportPeriodRepository.regimes(on: $0) }
+        return try Pagination.response(request: request, items: regimes, nextCursor: nil)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -60,6 +87,7 @@ struct ReportPeriodRoutes {
         var reader = try body.reader()
         let f = ReportPeriodFields(&reader, creating: true)
         try reader.finish()
+        try ReportPeriod.checkWindow(startsOn: f.startsOn.value!, endsOn: f.endsOn.value!, dueOn: f.dueOn.value!)
         return try await AuditedWrite.create(ReportPeriodRepository.self, request: request, context: context, pool: pool, body: body) { write in
             try await ReportPeriodRepository.insert(f, on: write.connection)
         }
@@ -73,7 +101,46 @@ struct ReportPeriodRoutes {
         let f = ReportPeriodFields(&reader, creating: false)
         try reader.finish()
         return try await AuditedWrite.update(ReportPeriodRepository.self, id, request: request, context: context, pool: pool) { current, write in
-            try await ReportPeriodRepository.update(current, with: f, on: write.connection)
+            try current.requireOpen()
+            try ReportPeriod.checkWindow(
+                startsOn: f.startsOn.value ?? current.startsOn, endsOn: f.endsOn.value ?? current.endsOn, dueOn: f.dueOn.value ?? current.dueOn)
+            return try await ReportPeriodRepository.update(current, with: f, on: write.connection)
         }
+    }
+
+    /// The office has consolidated the period: its reports stop changing, and its compliance is
+    /// kept over the units expected now.
+    @Sendable func close(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try Self.periodID(context)
+        try context.caller.requireAdmin("close report periods")
+        let comment = try await Self.comment(request, required: false)
+        return try await AuditedWrite.update(ReportPeriodRepository.self, id, request: request, context: context, pool: pool, action: "close") {
+            current, write in
+            try current.requireOpen()
+            return try await ReportPeriodRepository.close(current, comment: comment, on: write.connection)
+        }
+    }
+
+    @Sendable func reopen(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try Self.periodID(context)
+        try context.caller.requireAdmin("reopen report periods")
+        let comment = try await Self.comment(request, required: true)!
+        return try await AuditedWrite.update(ReportPeriodRepository.self, id, request: request, context: context, pool: pool, action: "reopen") {
+            current, write in
+            guard current.isClosed else { throw Problem.conflict("the report period \(current.id) is not closed", slug: "period-open") }
+            return try await ReportPeriodRepository.reopen(current, comment: comment, on: write.connection)
+        }
+    }
+
+    /// An optional JSON body `{"comment": ...}`; `required`: a reason must be given.
+    static func comment(_ request: Request, required: Bool) async throws -> String? {
+        var comment: String?
+        if request.headers[.contentType] != nil || request.headers[.contentLength].flatMap(Int.init).map({ $0 > 0 }) == true {
+            var reader = try await JSONRequestBody.json(request).reader()
+            comment = reader.string("comment", maxLength: 5000).value
+            try reader.finish(readOnly: [])
+        }
+        if required, comment == nil { throw Problem.validation([FieldError("comment", "is required: say why")]) }
+        return comment
     }
 }

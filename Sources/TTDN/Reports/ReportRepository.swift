@@ -51,6 +51,16 @@ enum ReportRepository: DeletableRepository {
         ).first?.decode("id")
     }
 
+    /// Whether the unit must report for the period (`ttdn_expected_to_report`): only those may.
+    static func isExpected(unit: UUID, period: String, on connection: PQConnection) async throws -> Bool {
+        try await connection.query(
+            """
+            SELECT 1 FROM units u JOIN report_periods p ON p.id = \(period)
+            WHERE u.id = \(unit) AND ttdn_expected_to_report(u.reporting_from, u.reporting_to, u.valid_from, u.valid_to, p.ends_on)
+            """
+        ).isEmpty == false
+    }
+
     static func existing(unit: UUID, period: String, on connection: PQConnection) async throws -> UUID? {
         try await connection.query("SELECT id FROM reports WHERE unit_id = \(unit) AND period_id = \(period)").first?.decode("id")
     }
@@ -122,7 +132,9 @@ enum ReportRepository: DeletableRepository {
             UPDATE reports SET status = \(target)::report_status,
                 first_submitted_at = CASE WHEN \(target.rawValue) = 'submitted' THEN coalesce(first_submitted_at, now()) ELSE first_submitted_at END,
                 submitted_at = CASE WHEN \(target.rawValue) = 'submitted' THEN now() ELSE submitted_at END,
-                accepted_at = CASE WHEN \(target.rawValue) = 'accepted' THEN now() ELSE accepted_at END,
+                accepted_at = CASE WHEN \(target.rawValue) = 'accepted' THEN now() WHEN \(target.rawValue) = 'returned' THEN NULL ELSE accepted_at END,
+                received_on = CASE WHEN \(target.rawValue) = 'submitted' THEN coalesce(received_on, (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date) ELSE received_on END,
+                received_via = CASE WHEN \(target.rawValue) = 'submitted' THEN coalesce(received_via, 'system') ELSE received_via END,
                 updated_at = now(), version = version + 1
             WHERE id = \(current.id)
             """)
@@ -133,6 +145,17 @@ enum ReportRepository: DeletableRepository {
                     \(caller.role.rawValue)::token_role, \(comment))
             """)
         return try await find(current.id, forUpdate: false, on: connection)!
+    }
+
+    /// Records the day and the channel by which the report reached the office.
+    static func recordReceipt(_ receipt: Receipt, of report: UUID, on connection: PQConnection) async throws -> Report {
+        _ = try await connection.query(
+            """
+            UPDATE reports SET received_on = \(receipt.receivedOn), received_via = \(receipt.receivedVia)::report_channel,
+                incoming_number = \(receipt.incomingNumber), receipt_evidence = \(receipt.evidence), updated_at = now(), version = version + 1
+            WHERE id = \(report)
+            """)
+        return try await find(report, forUpdate: false, on: connection)!
     }
 
     /// Fills indicators from what ttdn already knows of the unit in the period's data window;
@@ -176,6 +199,7 @@ enum ReportRepository: DeletableRepository {
         case "reports_unit_fkey": return FieldError("unit_id", "does not name an existing unit")
         case "reports_period_fkey": return FieldError("period_id", "does not name an existing report period")
         case "report_tasks_task_fkey": return FieldError("task_ids", "every id must name an existing plan task")
+        case "reports_period_open": return FieldError("period_id", "the report period is closed")
         default: return nil
         }
     }
@@ -183,9 +207,11 @@ enum ReportRepository: DeletableRepository {
 
 // MARK: - Aggregates
 
+// Both aggregates read the period's units from `ttdn_period_units` (the snapshot of a closed
+// period, the live definition otherwise) and only the reports of those units: they count the
+// same set, so they agree.
 extension ReportRepository {
-    /// A unit expected to report for a period (`ttdn_expected_to_report`: the one definition),
-    /// with its report's state.
+    /// A unit expected to report for a period, with its report's state.
     struct ExpectedUnit {
         let id: UUID, code: String, name: String, kind: String, parentID: UUID?, parentName: String?
         let status: ReportStatus?, submitted: Bool, onTime: Bool
@@ -194,14 +220,11 @@ extension ReportRepository {
     static func expectedUnits(_ period: ReportPeriod, on connection: PQConnection) async throws -> [ExpectedUnit] {
         try await connection.query(
             """
-            SELECT u.id, u.code, u.name, u.kind::text AS kind, u.parent_id, parent.name AS parent_name,
-                   r.status, r.first_submitted_at IS NOT NULL AS submitted,
-                   (r.first_submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= \(period.dueOn) AS on_time
-            FROM units u
-            LEFT JOIN units parent ON parent.id = u.parent_id
-            LEFT JOIN reports r ON r.unit_id = u.id AND r.period_id = \(period.id)
-            WHERE ttdn_expected_to_report(u.kind, u.active, u.valid_from, u.valid_to, \(period.endsOn))
-            ORDER BY u.name COLLATE "vi-x-icu", u.id
+            SELECT u.unit_id AS id, u.code, u.name, u.kind::text AS kind, u.parent_id, u.parent_name,
+                   r.status, r.received_on IS NOT NULL AS submitted, r.received_on <= \(period.dueOn) AS on_time
+            FROM ttdn_period_units(\(period.id)) u
+            LEFT JOIN reports r ON r.unit_id = u.unit_id AND r.period_id = \(period.id)
+            ORDER BY u.name COLLATE "vi-x-icu", u.unit_id
             """
         ).map { row in
             ExpectedUnit(
@@ -213,18 +236,18 @@ extension ReportRepository {
 
     /// A numeric or text value of a report in one of `statuses`.
     struct IndicatorValue {
-        let code: String, name: String, aggregation: String, reportID: UUID, unitKind: String, parentID: UUID?
+        let code: String, name: String, aggregation: String, reportID: UUID, unitID: UUID, unitKind: String, parentID: UUID?
         let value: Double?, submittedAt: Date?
     }
 
     static func indicatorValues(period: String, statuses: [String], on connection: PQConnection) async throws -> [IndicatorValue] {
         try await connection.query(
             """
-            SELECT i.code, i.name, i.aggregation::text AS aggregation, r.id AS report_id, u.kind::text AS kind, u.parent_id,
+            SELECT i.code, i.name, i.aggregation::text AS aggregation, r.id AS report_id, u.unit_id, u.kind::text AS kind, u.parent_id,
                    v.number_value::float8 AS value, r.submitted_at
             FROM report_values v
             JOIN reports r ON r.id = v.report_id
-            JOIN units u ON u.id = r.unit_id
+            JOIN ttdn_period_units(\(period)) u ON u.unit_id = r.unit_id
             JOIN report_indicators i ON i.code = v.indicator_code
             WHERE r.period_id = \(period) AND r.status::text = ANY(\(statuses))
             ORDER BY i.position, i.code, r.submitted_at, r.id
@@ -232,8 +255,41 @@ extension ReportRepository {
         ).map { row in
             IndicatorValue(
                 code: try row.decode("code"), name: try row.decode("name"), aggregation: try row.decode("aggregation"),
-                reportID: try row.decode("report_id"), unitKind: try row.decode("kind"), parentID: try row.decode("parent_id"),
-                value: try row.decode("value"), submittedAt: try row.decode("submitted_at"))
+                reportID: try row.decode("report_id"), unitID: try row.decode("unit_id"), unitKind: try row.decode("kind"),
+                parentID: try row.decode("parent_id"), value: try row.decode("value"), submittedAt: try row.decode("submitted_at"))
         }
+    }
+
+    /// A unit of the period with its target for an indicator of the period's year: its own, else its kind's.
+    struct UnitTarget {
+        let indicator: String, unitID: UUID, code: String, name: String, target: Double
+    }
+
+    static func targets(_ period: ReportPeriod, on connection: PQConnection) async throws -> [UnitTarget] {
+        try await connection.query(
+            """
+            SELECT i.code AS indicator, u.unit_id, u.code, u.name,
+                   coalesce(own.target, byKind.target)::float8 AS target
+            FROM ttdn_period_units(\(period.id)) u
+            CROSS JOIN report_indicators i
+            LEFT JOIN report_targets own ON own.year = \(period.year) AND own.indicator_code = i.code AND own.unit_id = u.unit_id
+            LEFT JOIN report_targets byKind ON byKind.year = \(period.year) AND byKind.indicator_code = i.code AND byKind.unit_kind = u.kind
+            WHERE coalesce(own.target, byKind.target) IS NOT NULL
+            ORDER BY i.code, u.name COLLATE "vi-x-icu", u.unit_id
+            """
+        ).map { row in
+            UnitTarget(
+                indicator: try row.decode("indicator"), unitID: try row.decode("unit_id"), code: try row.decode("code"),
+                name: try row.decode("name"), target: try row.decode("target"))
+        }
+    }
+
+    /// Code and name of the period's units, for the per-unit lines of the summary.
+    static func periodUnits(_ period: String, on connection: PQConnection) async throws -> [UUID: (code: String, name: String)] {
+        var units: [UUID: (code: String, name: String)] = [:]
+        for row in try await connection.query("SELECT unit_id, code, name FROM ttdn_period_units(\(period))") {
+            units[try row.decode("unit_id")] = (try row.decode("code"), try row.decode("name"))
+        }
+        return units
     }
 }

@@ -10,11 +10,13 @@ struct ReportRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
-        routes.collection(of: Report.self, "/v1/reports", list: list, create: create, get: get, update: update, delete: delete, changesTo: .admins)
+        routes.collection(
+            of: Report.self, "/v1/reports", list: list, create: create, get: get, update: update, delete: delete, changesTo: .withinCallerUnit)
         routes.add(.post, "/v1/reports/{id}/submit", transition(.submitted))
         routes.add(.post, "/v1/reports/{id}/accept", transition(.accepted))
         routes.add(.post, "/v1/reports/{id}/return", transition(.returned))
         routes.add(.post, "/v1/reports/{id}/prefill", prefill)
+        routes.add(.post, "/v1/reports/{id}/receipt", receipt)
         routes.add(.get, "/v1/aggregates/report-compliance", ReportAggregateRoutes(pool: pool).compliance)
         routes.add(.get, "/v1/aggregates/report-summary", ReportAggregateRoutes(pool: pool).summary)
     }
@@ -46,7 +48,15 @@ struct ReportRoutes {
         }
     }
 
+    /// 409 once the report's period is closed: nothing of it changes until an admin reopens it.
+    static func requireOpenPeriod(_ report: Report) throws {
+        guard !report.periodClosed else {
+            throw Problem.conflict("the report period \(report.periodId) is closed; an admin must reopen it first", slug: "period-closed")
+        }
+    }
+
     static func requireEditable(_ report: Report) throws {
+        try requireOpenPeriod(report)
         guard [.draft, .returned].contains(report.status) else {
             throw Problem.conflict("a \(report.status.rawValue) report cannot be edited", slug: "report-locked")
         }
@@ -95,6 +105,18 @@ struct ReportRoutes {
         guard let unit, let period else { throw Problem.validation([]) }  // finish() has named them
         return try await AuditedWrite.create(ReportRepository.self, request: request, context: context, pool: pool, body: body) { write in
             try await Self.requireUnitWriter(caller, unit: unit, on: write.connection)
+            guard let found = try await ReportPeriodRepository.find(period, forUpdate: false, on: write.connection) else {
+                throw Problem.validation([FieldError("period_id", "does not name an existing report period")])
+            }
+            try found.requireOpen()
+            guard try await ReportRepository.isExpected(unit: unit, period: period, on: write.connection) else {
+                throw Problem.validation([
+                    FieldError(
+                        "unit_id",
+                        "the unit is not expected to report for \(period): on \(found.endsOn) it is not valid or has no obligation to report (reporting_from, reporting_to)"
+                    )
+                ])
+            }
             guard let id = try await ReportRepository.insert(unit: unit, period: period, on: write.connection) else {
                 let existing = try await ReportRepository.existing(unit: unit, period: period, on: write.connection)?.text ?? "unknown"
                 var problem = Problem.conflict(
@@ -134,6 +156,7 @@ struct ReportRoutes {
         try caller.requireWriter("delete reports")
         try await context.write(pool) { write in
             let current = try await AuditedWrite.lock(ReportRepository.self, id, request: request, write: write, authorize: Self.writable(by: caller))
+            try Self.requireOpenPeriod(current)
             guard current.status == .draft else { throw Problem.conflict("only a draft report can be deleted", slug: "report-locked") }
             try await ReportRepository.delete(id, on: write.connection)
             try await write.record("delete", before: current, after: nil)
@@ -141,8 +164,9 @@ struct ReportRoutes {
         return Response(status: .noContent)
     }
 
-    /// draft → submitted → accepted, or submitted → returned (with a comment) → submitted again.
-    /// The unit's editor (or an admin) submits; only an admin accepts or returns.
+    /// draft → submitted → accepted, or submitted → returned (with a comment) → submitted again;
+    /// returning an accepted report reopens it. The unit's editor (or an admin) submits; only an
+    /// admin accepts or returns.
     func transition(_ target: ReportStatus) -> @Sendable (Request, AppRequestContext) async throws -> Response {
         let pool = self.pool
         return { request, context in
@@ -167,7 +191,10 @@ struct ReportRoutes {
                     if target == .submitted { try await Self.requireUnitWriter(caller, unit: current.unitId, on: write.connection) }
                 }
             ) { current, write in
-                let allowed: [ReportStatus: Set<ReportStatus>] = [.submitted: [.draft, .returned], .accepted: [.submitted], .returned: [.submitted]]
+                try Self.requireOpenPeriod(current)
+                let allowed: [ReportStatus: Set<ReportStatus>] = [
+                    .submitted: [.draft, .returned], .accepted: [.submitted], .returned: [.submitted, .accepted],
+                ]
                 guard allowed[target]!.contains(current.status) else {
                     throw Problem.conflict("a \(current.status.rawValue) report cannot be \(target.rawValue)", slug: "invalid-transition")
                 }
@@ -188,6 +215,29 @@ struct ReportRoutes {
         ) { current, write in
             try Self.requireEditable(current)
             return try await ReportRepository.prefill(id, on: write.connection)
+        }
+    }
+
+    /// An admin records when and how the report reached the office (a paper or e-Office arrival
+    /// before it was typed in); timeliness follows the day recorded.
+    @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try pathID(context, what: ReportRepository.noun)
+        try context.caller.requireAdmin("record report receipts")
+        let body = try await JSONRequestBody.json(request)
+        var reader = try body.reader()
+        let receipt = Receipt(reading: &reader, today: HaiPhong.today())
+        try reader.finish(readOnly: [])
+        return try await AuditedWrite.update(ReportRepository.self, id, request: request, context: context, pool: pool, action: "receipt") {
+            current, write in
+            try Self.requireOpenPeriod(current)
+            guard current.status != .draft else {
+                throw Problem.conflict("a draft report has not reached the office; submit it first", slug: "report-not-received")
+            }
+            guard let period = try await ReportPeriodRepository.find(current.periodId, forUpdate: false, on: write.connection) else {
+                throw Problem.notFound(ReportPeriodRepository.noun)
+            }
+            try receipt.check(against: period)
+            return try await ReportRepository.recordReceipt(receipt, of: id, on: write.connection)
         }
     }
 }

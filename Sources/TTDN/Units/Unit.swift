@@ -33,6 +33,9 @@ public struct Unit: Codable, Sendable, Equatable, StoredResource {
     public var validFrom: CalendarDate?
     public var validTo: CalendarDate?
     public var successorId: UUID?
+    /// The days the unit must send periodic reports (null `reporting_from`: it never must).
+    public var reportingFrom: CalendarDate?
+    public var reportingTo: CalendarDate?
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int
@@ -45,7 +48,7 @@ public struct Unit: Codable, Sendable, Equatable, StoredResource {
     static let columnNames = [
         "id", "code", "name", "kind", "parent_id", "district", "address", "phone", "email", "website",
         "officer_name", "officer_position", "officer_phone", "officer_email", "active",
-        "valid_from", "valid_to", "successor_id", "created_at", "updated_at", "version",
+        "valid_from", "valid_to", "successor_id", "reporting_from", "reporting_to", "created_at", "updated_at", "version",
     ]
     static let columns = PQQuery(unescaped: columnNames.map { "u.\($0)" }.joined(separator: ", "))
     static var csvHeader: [String] { columnNames }
@@ -68,6 +71,8 @@ public struct Unit: Codable, Sendable, Equatable, StoredResource {
         validFrom = try row.decode("valid_from")
         validTo = try row.decode("valid_to")
         successorId = try row.decode("successor_id")
+        reportingFrom = try row.decode("reporting_from")
+        reportingTo = try row.decode("reporting_to")
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
         version = try row.decode("version")
@@ -78,7 +83,7 @@ public struct Unit: Codable, Sendable, Equatable, StoredResource {
         [
             id.text, code, name, kind.rawValue, parentId?.text, district, address, phone, email, website,
             officer.name, officer.position, officer.phone, officer.email, String(active),
-            validFrom?.description, validTo?.description, successorId?.text,
+            validFrom?.description, validTo?.description, successorId?.text, reportingFrom?.description, reportingTo?.description,
             PQTimestamp.format(createdAt), PQTimestamp.format(updatedAt), String(version),
         ]
     }
@@ -105,9 +110,11 @@ struct UnitFields: Sendable, ResourceInput {
     var validFrom: Field<CalendarDate> = .absent
     var validTo: Field<CalendarDate> = .absent
     var successorID: Field<UUID> = .absent
+    var reportingFrom: Field<CalendarDate> = .absent
+    var reportingTo: Field<CalendarDate> = .absent
 
     /// Fields only an admin may change: they shape the organisation, not the unit's contact data.
-    static let structural = ["code", "kind", "parent_id", "active", "valid_from", "valid_to", "successor_id"]
+    static let structural = ["code", "kind", "parent_id", "active", "valid_from", "valid_to", "successor_id", "reporting_from", "reporting_to"]
 
     var structuralFieldsPresent: [String] {
         var present: [String] = []
@@ -118,6 +125,8 @@ struct UnitFields: Sendable, ResourceInput {
         if !validFrom.isAbsent { present.append("valid_from") }
         if !validTo.isAbsent { present.append("valid_to") }
         if !successorID.isAbsent { present.append("successor_id") }
+        if !reportingFrom.isAbsent { present.append("reporting_from") }
+        if !reportingTo.isAbsent { present.append("reporting_to") }
         return present
     }
 
@@ -140,6 +149,8 @@ struct UnitFields: Sendable, ResourceInput {
         validFrom = reader.date("valid_from")
         validTo = reader.date("valid_to")
         successorID = reader.uuid("successor_id")
+        reportingFrom = reader.date("reporting_from")
+        reportingTo = reader.date("reporting_to")
         reader.notNull("code", code)
         reader.notNull("name", name)
         reader.notNull("kind", kind)

@@ -97,11 +97,12 @@ enum UnitRepository: WritableRepository, DeletableRepository {
             """
             INSERT INTO units AS u (code, name, kind, parent_id, district, address, phone, email, website,
                                officer_name, officer_position, officer_phone, officer_email,
-                               active, valid_from, valid_to, successor_id)
+                               active, valid_from, valid_to, successor_id, reporting_from, reporting_to)
             VALUES (\(f.code.value), \(f.name.value), \(f.kind.value)::unit_kind, \(f.parentID.value),
                     \(f.district.value), \(f.address.value), \(f.phone.value), \(f.email.value), \(f.website.value),
                     \(f.officerName.value), \(f.officerPosition.value), \(f.officerPhone.value), \(f.officerEmail.value),
-                    \(f.active.value ?? true), \(f.validFrom.value), \(f.validTo.value), \(f.successorID.value))
+                    \(f.active.value ?? true), \(f.validFrom.value), \(f.validTo.value), \(f.successorID.value),
+                    \(f.reportingFrom.value), \(f.reportingTo.value))
             RETURNING \(Unit.columns)
             """)
         return try Unit(row: rows[0])
@@ -129,6 +130,8 @@ enum UnitRepository: WritableRepository, DeletableRepository {
                 valid_from = \(f.validFrom.merged(into: current.validFrom)),
                 valid_to = \(f.validTo.merged(into: current.validTo)),
                 successor_id = \(f.successorID.merged(into: current.successorId)),
+                reporting_from = \(f.reportingFrom.merged(into: current.reportingFrom)),
+                reporting_to = \(f.reportingTo.merged(into: current.reportingTo)),
                 updated_at = now(),
                 version = u.version + 1
             WHERE u.id = \(current.id)
@@ -161,6 +164,8 @@ enum UnitRepository: WritableRepository, DeletableRepository {
         case "units_no_cycle", "units_not_own_parent": return FieldError("parent_id", "would make the unit its own ancestor")
         case "units_valid_range": return FieldError("valid_to", "must be on or after valid_from")
         case "units_successor_needs_end": return FieldError("successor_id", "needs valid_to: a successor takes over when the unit ends")
+        case "units_reporting_range":
+            return FieldError("reporting_to", "must be on or after reporting_from (a unit without reporting_from never reports)")
         case "units_not_own_successor": return FieldError("successor_id", "must be another unit")
         case "units_successor_valid": return FieldError("successor_id", "must be valid on the day after this unit's valid_to")
         default: return nil

@@ -257,6 +257,20 @@ public struct InputReader {
         }
     }
 
+    /// A number from 0 to `maximum`, as the exact decimal text it was written in (for `numeric`).
+    public mutating func decimal(_ key: String, maximum: Double) -> Field<String> {
+        read(key) { value in
+            let text: String
+            switch value {
+            case .int(let i): text = String(i)
+            case .number(let literal): text = literal
+            default: return .failure("must be a number from 0 to \(Int(maximum))")
+            }
+            guard let d = Double(text), d >= 0, d <= maximum else { return .failure("must be a number from 0 to \(Int(maximum))") }
+            return .success(text)
+        }
+    }
+
     public mutating func uuid(_ key: String) -> Field<UUID> {
         read(key) { value in
             guard case .string(let s) = value, s.count == 36, let id = UUID(uuidString: s) else {

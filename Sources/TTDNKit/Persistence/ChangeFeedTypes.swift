@@ -4,6 +4,9 @@ import Synchronization
 public enum ChangeVisibility: Sendable {
     case everyone
     case admins
+    /// Everyone; a token bound to a unit sees only changes of that unit's records and those of
+    /// the units below it (the record's `unit_id`), as it does when it lists them.
+    case withinCallerUnit
 }
 
 /// A resource whose writes are recorded in the audit log under `auditType` (its table).
@@ -27,6 +30,11 @@ package final class ChangeFeedTypes: Sendable {
 
     /// The types `caller` may follow, in the order they were registered.
     package func visible(toAdmin isAdmin: Bool) -> [String] {
-        types.withLock { types in types.filter { isAdmin || $0.visibility == .everyone }.map(\.name) }
+        types.withLock { types in types.filter { isAdmin || $0.visibility != .admins }.map(\.name) }
+    }
+
+    /// The types whose changes a caller bound to a unit sees only within that unit.
+    package func scopedToCallerUnit() -> [String] {
+        types.withLock { types in types.filter { $0.visibility == .withinCallerUnit }.map(\.name) }
     }
 }
