@@ -113,7 +113,7 @@ struct ReportPeriodRoutes {
     @Sendable func close(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try Self.periodID(context)
         try context.caller.requireAdmin("close report periods")
-        let comment = try await Self.comment(request, required: false)
+        let comment = try await JSONRequestBody.comment(request)
         return try await AuditedWrite.update(ReportPeriodRepository.self, id, request: request, context: context, pool: pool, action: "close") {
             current, write in
             try current.requireOpen()
@@ -124,23 +124,11 @@ struct ReportPeriodRoutes {
     @Sendable func reopen(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try Self.periodID(context)
         try context.caller.requireAdmin("reopen report periods")
-        let comment = try await Self.comment(request, required: true)!
+        let comment = try await JSONRequestBody.comment(request, requiredBecause: "to reopen a period: say why")!
         return try await AuditedWrite.update(ReportPeriodRepository.self, id, request: request, context: context, pool: pool, action: "reopen") {
             current, write in
             guard current.isClosed else { throw Problem.conflict("the report period \(current.id) is not closed", slug: "period-open") }
             return try await ReportPeriodRepository.reopen(current, comment: comment, on: write.connection)
         }
-    }
-
-    /// An optional JSON body `{"comment": ...}`; `required`: a reason must be given.
-    static func comment(_ request: Request, required: Bool) async throws -> String? {
-        var comment: String?
-        if request.headers[.contentType] != nil || request.headers[.contentLength].flatMap(Int.init).map({ $0 > 0 }) == true {
-            var reader = try await JSONRequestBody.json(request).reader()
-            comment = reader.string("comment", maxLength: 5000).value
-            try reader.finish(readOnly: [])
-        }
-        if required, comment == nil { throw Problem.validation([FieldError("comment", "is required: say why")]) }
-        return comment
     }
 }

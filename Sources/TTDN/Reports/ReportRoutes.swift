@@ -174,15 +174,8 @@ struct ReportRoutes {
             let caller = try context.caller
             // Who may ask comes before what they sent.
             if target == .submitted { try caller.requireWriter("submit reports") } else { try caller.requireAdmin("accept or return reports") }
-            var comment: String?
-            if request.headers[.contentType] != nil || request.headers[.contentLength].flatMap(Int.init).map({ $0 > 0 }) == true {
-                var reader = try await JSONRequestBody.json(request).reader()
-                comment = reader.string("comment", maxLength: 5000).value
-                try reader.finish(readOnly: [])
-            }
-            if target == .returned, comment == nil {
-                throw Problem.validation([FieldError("comment", "is required when returning a report: say what to correct")])
-            }
+            let comment = try await JSONRequestBody.comment(
+                request, requiredBecause: target == .returned ? "when returning a report: say what to correct" : nil)
             let action = ["submitted": "submit", "accepted": "accept", "returned": "return"][target.rawValue]!
             return try await AuditedWrite.update(
                 ReportRepository.self, id, request: request, context: context, pool: pool, action: action,

@@ -24,6 +24,19 @@ package struct JSONRequestBody {
 
     package func reader() throws -> InputReader { try InputReader(value) }
 
+    /// The optional body of an action (`{"comment": ...}`); `requiredBecause`: a comment must be
+    /// given, and the 422 says why.
+    package static func comment(_ request: Request, requiredBecause reason: String? = nil) async throws -> String? {
+        var comment: String?
+        if request.headers[.contentType] != nil || request.headers[.contentLength].flatMap(Int.init).map({ $0 > 0 }) == true {
+            var reader = try await json(request).reader()
+            comment = reader.string("comment", maxLength: 5000).value
+            try reader.finish(readOnly: [])
+        }
+        if let reason, comment == nil { throw Problem.validation([FieldError("comment", "is required \(reason)")]) }
+        return comment
+    }
+
     /// The resource's input read from this body by its rules: all problems at once, as a 422.
     package func input<F: ResourceInput>(_ type: F.Type, creating: Bool) throws -> F {
         var reader = try reader()
