@@ -105,10 +105,11 @@ CREATE FUNCTION ttdn_expected_to_report(reporting_from date, reporting_to date, 
     RETURN reporting_from <= on_day AND (reporting_to IS NULL OR reporting_to >= on_day)
         AND (valid_from IS NULL OR valid_from <= on_day) AND (valid_to IS NULL OR valid_to >= on_day);
 
--- Who was expected when a period was closed: its compliance is computed over these rows.
+-- Who was expected when a period was closed: its compliance is computed over these rows. No
+-- foreign key to units: the snapshot keeps code and name, so it outlives a unit deleted later.
 CREATE TABLE report_period_units (
     period_id    text NOT NULL REFERENCES report_periods (id) ON DELETE CASCADE,
-    unit_id      uuid NOT NULL REFERENCES units (id),
+    unit_id      uuid NOT NULL,
     code         text NOT NULL,
     name         text NOT NULL,
     kind         unit_kind NOT NULL,
