@@ -31,6 +31,8 @@
 #   LOAD_JOBS        parallel sessions loading media entries (2)
 #   PG_SETTINGS      extra NAME=VALUE settings for the benchmark's PostgreSQL
 #   KEEP_RESULTS     folder for the table and logs (default bench/results/DATE, git-ignored)
+#   PROFILE          workloads to profile, e.g. "W3 W6": `perf record -g` of the server during
+#                    their measured runs, saved as perf-NAME-SIZE.data beside the table
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -182,6 +184,11 @@ measure() {
     wrk_run "${WARMUP}" "${base_url}" >/dev/null
     t0="$(cpu_ticks "${server_pid}")"
     p0="$(pg_cpu_ticks)"
+    local perf_pid=""
+    if [[ " ${PROFILE:-} " == *" ${name} "* ]]; then
+        perf record -F 999 -g -p "${server_pid}" -o "${RESULTS}/perf-${name}-${size}.data" >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
     for ((i = 1; i <= RUNS; i++)); do
         line="$(wrk_run "${DURATION}" "${base_url}")"
         log "  ${name} run ${i}: ${line#RESULT }"
@@ -194,6 +201,10 @@ measure() {
     done
     t1="$(cpu_ticks "${server_pid}")"
     p1="$(pg_cpu_ticks)"
+    if [[ -n "${perf_pid}" ]]; then
+        kill -INT "${perf_pid}" 2>/dev/null || true
+        wait "${perf_pid}" 2>/dev/null || true
+    fi
     # Latency without queueing: one connection, one request at a time.
     line="$(CONNECTIONS=1 THREADS=1 wrk_run "${SOLO_SECONDS}" "${base_url}")"
     log "  ${name} one connection: ${line#RESULT }"

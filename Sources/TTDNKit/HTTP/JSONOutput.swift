@@ -180,7 +180,7 @@ package indirect enum JSONValueOutput: Codable, Sendable {
 }
 
 /// A key that the snake_case encoder leaves alone (it is already snake_case or lowercase).
-package struct VerbatimKey: JSONWriter.VerbatimKey {
+package struct VerbatimKey: CodingKey {
     package let stringValue: String
     package var intValue: Int? { nil }
     package init(_ s: String) { stringValue = s }

@@ -18,9 +18,6 @@ package enum JSONWriter {
         return output.bytes
     }
 
-    /// Keys that are written as they are, not converted to snake_case (JSON passed through).
-    package protocol VerbatimKey: CodingKey {}
-
     package protocol StringKeyedDictionary {
         func writeJSON(to output: Output) throws
     }
@@ -100,7 +97,12 @@ package enum JSONWriter {
         }
 
         package func key(_ key: some CodingKey) {
-            if key is any VerbatimKey { string(key.stringValue) } else { bytes.append(contentsOf: SnakeCaseKeys.quoted(key.stringValue)) }
+            // A metatype comparison: a protocol check here was a conformance lookup per member.
+            if type(of: key) == TTDNKit.VerbatimKey.self {
+                string(key.stringValue)
+            } else {
+                bytes.append(contentsOf: SnakeCaseKeys.quoted(key.stringValue))
+            }
             bytes.append(UInt8(ascii: ":"))
         }
     }

@@ -11,7 +11,7 @@ public enum Cursor {
     /// The installation's signing secret, loaded once per process. (Tests run servers on several
     /// databases in one process; they share the first secret loaded, which is still one no
     /// client knows.)
-    private static let secret = Mutex<Data?>(nil)
+    private static let secret = Mutex<SymmetricKey?>(nil)
 
     /// Loads the installation's cursor secret; every route that reads or issues cursors needs a
     /// caller, and authentication calls this first.
@@ -21,12 +21,12 @@ public enum Cursor {
         guard let row = rows.first, let loaded = Data(base64Encoded: try row.decode("secret", as: String.self)) else {
             throw PQError(kind: .decoding, message: "installation_secrets has no cursor secret; run ttdn migrate")
         }
-        secret.withLock { if $0 == nil { $0 = loaded } }
+        secret.withLock { if $0 == nil { $0 = SymmetricKey(data: loaded) } }
     }
 
     private static var key: SymmetricKey {
-        guard let data = secret.withLock({ $0 }) else { preconditionFailure("Cursor.loadKey runs before a cursor is used") }
-        return SymmetricKey(data: data)
+        guard let key = secret.withLock({ $0 }) else { preconditionFailure("Cursor.loadKey runs before a cursor is used") }
+        return key
     }
 
     public static func encode(_ values: [String]) -> String {
@@ -44,15 +44,32 @@ public enum Cursor {
         return values.count == items.count ? values : nil
     }
 
+    // Byte by byte: Foundation's replacingOccurrences cost a list page more than its HMAC.
     package static func base64url(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        var bytes = Array(data.base64EncodedString().utf8)
+        bytes.removeAll { $0 == UInt8(ascii: "=") }
+        for index in bytes.indices {
+            switch bytes[index] {
+            case UInt8(ascii: "+"): bytes[index] = UInt8(ascii: "-")
+            case UInt8(ascii: "/"): bytes[index] = UInt8(ascii: "_")
+            default: break
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     package static func fromBase64url(_ text: String) -> Data? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s)
+        var bytes = Array(text.utf8)
+        for index in bytes.indices {
+            switch bytes[index] {
+            case UInt8(ascii: "-"): bytes[index] = UInt8(ascii: "+")
+            case UInt8(ascii: "_"): bytes[index] = UInt8(ascii: "/")
+            case UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="): return nil  // not base64url
+            default: break
+            }
+        }
+        while bytes.count % 4 != 0 { bytes.append(UInt8(ascii: "=")) }
+        return Data(base64Encoded: Data(bytes))
     }
 }
 
