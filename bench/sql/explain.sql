@@ -49,7 +49,7 @@ SELECT to_char(t.month, 'YYYY-MM') AS period, t.n, t.p[1] AS median, t.p[2] AS p
 ) t ORDER BY t.month;
 PREPARE w6(date, text, date) AS
 SELECT u.unit_id AS id, u.code, u.name, u.kind::text AS kind, u.parent_id, u.parent_name,
-       r.status, r.received_on IS NOT NULL AS submitted, r.received_on <= $1 AS on_time
+       coalesce(r.status = 'accepted', false) AS accepted, r.received_on IS NOT NULL AS submitted, r.received_on <= $1 AS on_time
 FROM ttdn_period_units($2) u
 LEFT JOIN reports r ON r.unit_id = u.unit_id AND r.period_id = $2
 WHERE $3::date IS NOT NULL

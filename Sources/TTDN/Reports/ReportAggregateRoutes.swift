@@ -71,29 +71,30 @@ struct ReportAggregateRoutes {
             }
             var overall = Compliance()
             var byKind: [String: Compliance] = [:]
-            var byParent: [String: (name: String?, compliance: Compliance)] = [:]
-            for row in try await ReportRepository.expectedUnits(period, on: connection) {
-                let unit = UnitRef(id: row.id.text, code: row.code, name: row.name)
-                let submitted = row.submitted, onTime = row.onTime, accepted = row.status == .accepted
+            var byParent: [UUID?: (name: String?, compliance: Compliance)] = [:]
+            try await ReportRepository.forEachExpectedUnit(period, on: connection) { row in
+                let submitted = try row.submitted(), onTime = try row.onTime(), accepted = try row.accepted()
+                let missing = submitted ? nil : UnitRef(id: try row.id().text, code: try row.code(), name: try row.name())
                 func count(_ c: inout Compliance) {
                     c.expected += 1
-                    if submitted {
-                        c.submitted += 1; if onTime { c.onTime += 1 } else { c.late += 1 }
+                    if let missing {
+                        c.missing += 1; c.missingUnits.append(missing)
                     } else {
-                        c.missing += 1; c.missingUnits.append(unit)
+                        c.submitted += 1; if onTime { c.onTime += 1 } else { c.late += 1 }
                     }
                     if accepted { c.accepted += 1 }
                 }
                 count(&overall)
-                count(&byKind[row.kind, default: Compliance()])
-                let parent = row.parentID?.text ?? ""
-                if byParent[parent] == nil { byParent[parent] = (row.parentName, Compliance()) }
+                count(&byKind[try row.kind(), default: Compliance()])
+                let parent = try row.parentID()
+                if byParent[parent] == nil { byParent[parent] = (try row.parentName(), Compliance()) }
                 count(&byParent[parent]!.compliance)
             }
+            let parents = byParent.map { (key: $0.key?.text ?? "", value: $0.value) }
             return ComplianceReport(
                 periodId: period.id, dueOn: period.dueOn, closed: period.isClosed, overall: overall,
                 byUnitKind: byKind.sorted { $0.key < $1.key }.map { Breakdown(key: $0.key, name: nil, compliance: $0.value) },
-                byParentUnit: byParent.sorted { $0.key < $1.key }.map {
+                byParentUnit: parents.sorted { $0.key < $1.key }.map {
                     Breakdown(key: $0.key.isEmpty ? nil : $0.key, name: $0.value.name, compliance: $0.value.compliance)
                 })
         }

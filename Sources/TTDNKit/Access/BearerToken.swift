@@ -19,9 +19,15 @@ public enum BearerToken {
     package static func parse(_ token: String) -> (publicID: String, secret: Substring)? {
         let parts = token.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "ttdn", parts[1].count == 12, parts[2].count == 40,
-            parts[1].allSatisfy({ alphabet.contains($0) }), parts[2].allSatisfy({ alphabet.contains($0) })
+            parts[1].utf8.allSatisfy(isAlphanumeric), parts[2].utf8.allSatisfy(isAlphanumeric)
         else { return nil }
         return (String(parts[1]), parts[2])
+    }
+
+    /// The alphabet of token parts, by byte: a `Character` search per character showed in profiles.
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
     }
 
     package static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

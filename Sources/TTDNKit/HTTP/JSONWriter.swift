@@ -112,9 +112,11 @@ package enum JSONWriter {
     package final class ValueEncoder: Encoder {
         package enum State { case empty, object, array, single }
         package let output: Output
-        package var state = State.empty
-        package var members = 0
-        package var child: ValueEncoder?
+        // One encoder per value, used by one task; `package` visibility made the compiler check
+        // exclusivity at run time on every member, which showed in the profiles.
+        @exclusivity(unchecked) package var state = State.empty
+        @exclusivity(unchecked) package var members = 0
+        @exclusivity(unchecked) package var child: ValueEncoder?
         package var codingPath: [any CodingKey] { [] }
         package var userInfo: [CodingUserInfoKey: Any] { [:] }
 
