@@ -119,50 +119,12 @@ func overTimeMissing(_ entry: [String: Any]?) -> Set<String> {
 
 /// A CSV body (RFC 4180: quoted fields, CRLF) as rows keyed by the header's names.
 func overTimeCSV(_ text: String) -> [[String: String]] {
-    var records: [[String]] = []
-    var record: [String] = []
-    var field = ""
-    var quoted = false
-    var characters = Array(text)
-    if characters.first == "\u{FEFF}" { characters.removeFirst() }
-    var index = 0
-    while index < characters.count {
-        let c = characters[index]
-        if quoted {
-            if c == "\"" {
-                if index + 1 < characters.count, characters[index + 1] == "\"" {
-                    field.append("\"")
-                    index += 1
-                } else {
-                    quoted = false
-                }
-            } else {
-                field.append(c)
-            }
-        } else if c == "\"" {
-            quoted = true
-        } else if c == "," {
-            record.append(field)
-            field = ""
-        } else if c == "\r\n" || c == "\n" || c == "\r" {
-            record.append(field)
-            records.append(record)
-            record = []
-            field = ""
-        } else {
-            field.append(c)
-        }
-        index += 1
-    }
-    if !field.isEmpty || !record.isEmpty {
-        record.append(field)
-        records.append(record)
-    }
+    var body = text
+    if body.first == "\u{FEFF}" { body.removeFirst() }
+    let records = ColumnListTests.rows(body)
     guard let header = records.first else { return [] }
-    return records.dropFirst().map { values in
-        var row: [String: String] = [:]
-        for (n, name) in header.enumerated() { row[name] = n < values.count ? values[n] : "" }
-        return row
+    return records.dropFirst().map { record in
+        Dictionary(zip(header, record), uniquingKeysWith: { first, _ in first })
     }
 }
 
