@@ -163,9 +163,14 @@ struct ReportAggregateRoutes {
                 throw Problem.notFound(ReportPeriodRepository.noun)
             }
             struct Item { let report: String; let unit: UUID; let kind: String; let parent: String?; let value: Double?; let at: Date? }
-            var targets: [String: [UUID: Double]] = [:]
-            for row in try await ReportRepository.targets(period, on: connection) { targets[row.indicator, default: [:]][row.unitID] = row.target }
             let units = try await ReportRepository.periodUnits(period.id, on: connection)
+            let yearTargets = try await ReportRepository.targets(year: period.year, on: connection)
+            // Each unit of the period with its target, per indicator.
+            func unitTargets(_ indicator: String) -> [UUID: Double] {
+                var targets: [UUID: Double] = [:]
+                for (id, unit) in units { targets[id] = yearTargets.target(indicator, unit: id, kind: unit.kind) }
+                return targets
+            }
             var order: [String] = []
             var meta: [String: (name: String, aggregation: String)] = [:]
             var items: [String: [Item]] = [:]
@@ -190,7 +195,7 @@ struct ReportAggregateRoutes {
             }
             let indicators = order.map { code -> IndicatorTotal in
                 let list = items[code]!, aggregation = meta[code]!.aggregation
-                let unitTargets = targets[code] ?? [:]
+                let unitTargets = unitTargets(code)
                 let overall = total(nil, list, aggregation)
                 let byUnit = Set(list.map(\.unit)).union(unitTargets.keys).sorted {
                     (units[$0]?.code ?? "", $0.text) < (units[$1]?.code ?? "", $1.text)

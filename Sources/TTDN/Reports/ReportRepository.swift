@@ -266,35 +266,32 @@ extension ReportRepository {
         }
     }
 
-    /// A unit of the period with its target for an indicator of the period's year: its own, else its kind's.
-    struct UnitTarget {
-        let indicator: String, unitID: UUID, code: String, name: String, target: Double
+    /// The targets of a year: per indicator, those of single units and those of unit kinds.
+    struct YearTargets {
+        var byUnit: [String: [UUID: Double]] = [:]
+        var byKind: [String: [String: Double]] = [:]
+
+        /// A unit's target: its own, else its kind's.
+        func target(_ indicator: String, unit: UUID, kind: String) -> Double? { byUnit[indicator]?[unit] ?? byKind[indicator]?[kind] }
     }
 
-    static func targets(_ period: ReportPeriod, on connection: PQConnection) async throws -> [UnitTarget] {
-        try await connection.query(
-            """
-            SELECT i.code AS indicator, u.unit_id, u.code, u.name,
-                   coalesce(own.target, byKind.target)::float8 AS target
-            FROM ttdn_period_units(\(period.id)) u
-            CROSS JOIN report_indicators i
-            LEFT JOIN report_targets own ON own.year = \(period.year) AND own.indicator_code = i.code AND own.unit_id = u.unit_id
-            LEFT JOIN report_targets byKind ON byKind.year = \(period.year) AND byKind.indicator_code = i.code AND byKind.unit_kind = u.kind
-            WHERE coalesce(own.target, byKind.target) IS NOT NULL
-            ORDER BY i.code, u.name COLLATE "vi-x-icu", u.unit_id
-            """
-        ).map { row in
-            UnitTarget(
-                indicator: try row.decode("indicator"), unitID: try row.decode("unit_id"), code: try row.decode("code"),
-                name: try row.decode("name"), target: try row.decode("target"))
+    static func targets(year: Int, on connection: PQConnection) async throws -> YearTargets {
+        var targets = YearTargets()
+        for row in try await connection.query(
+            "SELECT indicator_code, unit_id, unit_kind::text AS unit_kind, target::float8 AS target FROM report_targets WHERE year = \(year)")
+        {
+            let indicator: String = try row.decode("indicator_code"), target: Double = try row.decode("target")
+            if let unit: UUID = try row.decode("unit_id") { targets.byUnit[indicator, default: [:]][unit] = target }
+            if let kind: String = try row.decode("unit_kind") { targets.byKind[indicator, default: [:]][kind] = target }
         }
+        return targets
     }
 
-    /// Code and name of the period's units, for the per-unit lines of the summary.
-    static func periodUnits(_ period: String, on connection: PQConnection) async throws -> [UUID: (code: String, name: String)] {
-        var units: [UUID: (code: String, name: String)] = [:]
-        for row in try await connection.query("SELECT unit_id, code, name FROM ttdn_period_units(\(period))") {
-            units[try row.decode("unit_id")] = (try row.decode("code"), try row.decode("name"))
+    /// Code, name and kind of the period's units, for the per-unit lines of the summary.
+    static func periodUnits(_ period: String, on connection: PQConnection) async throws -> [UUID: (code: String, name: String, kind: String)] {
+        var units: [UUID: (code: String, name: String, kind: String)] = [:]
+        for row in try await connection.query("SELECT unit_id, code, name, kind::text AS kind FROM ttdn_period_units(\(period))") {
+            units[try row.decode("unit_id")] = (try row.decode("code"), try row.decode("name"), try row.decode("kind"))
         }
         return units
     }
