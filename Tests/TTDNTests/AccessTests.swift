@@ -284,6 +284,7 @@ struct RouteSweepTests {
                 .replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
                 .replacingOccurrences(of: "{assignment_id}", with: UUID().uuidString.lowercased())
                 .replacingOccurrences(of: "{participant_id}", with: UUID().uuidString.lowercased())
+                .replacingOccurrences(of: "{task_id}", with: UUID().uuidString.lowercased())
             let method = route.method.rawValue
             let body: Any? = method == "GET" || method == "DELETE" ? nil : [String: Any]()
             let anonymous = try await server.request(method, path, json: body, headers: ["Authorization": ""])
@@ -297,7 +298,7 @@ struct RouteSweepTests {
             // Admin-only writes are refused to an editor before anything is looked up.
             if [
                 "/v1/units", "/v1/units/import", "/v1/tokens", "/v1/plans", "/v1/plan-tasks", "/v1/events", "/v1/training-sessions",
-                "/v1/report-periods", "/v1/report-indicators", "/v1/report-periods/generate",
+                "/v1/report-periods", "/v1/report-indicators", "/v1/report-periods/generate", "/v1/assignments/bulk",
             ].contains(route.template) {
                 let asEditor = try await server.request(method, path, token: editor, json: body)
                 #expect(asEditor.status == 403, "editor \(route): \(asEditor.status)")

@@ -161,6 +161,8 @@ struct ReportTests {
             _ = try await server.patch(
                 "/v1/training-sessions/\(session)/participants/\(p.json["id"] as! String)", ["attendance": n < 2 ? "present" : "absent"])
         }
+        // Only a held session trains anybody (`trained_participants`).
+        #expect(try await server.patch("/v1/training-sessions/\(session)", ["status": "held"]).status == 200)
         let media = try await server.post(
             "/v1/media-entries",
             mediaBody([

@@ -24,6 +24,12 @@ public struct PlanTask: Codable, Sendable, StoredResource {
     public var completedOn: CalendarDate?
     /// done_on_time, done_late, in_progress_on_time or overdue on `as_of` (null when cancelled).
     public var progressClass: ProgressClass?
+    /// A task with sub-tasks: it only groups them, and its state is theirs rolled up.
+    public var isHeading: Bool
+    /// Where status and progress come from: `entries`, `override`, `assignments`, `trainings` or `children`.
+    public var progressSource: ProgressSource
+    /// The day the state shown became true (null while nothing happened).
+    public var progressUpdatedOn: CalendarDate?
     public var leadUnitIds: [UUID]
     public var cooperatingUnitIds: [UUID]
     public var createdAt: Date
@@ -34,14 +40,21 @@ public struct PlanTask: Codable, Sendable, StoredResource {
     package static let collectionPath = "/v1/plan-tasks"
     public var etag: String { Conditional.etag(version: version) }
 
-    /// Columns of `plan_tasks t`, evaluated on the day `asOf` (today in Hai Phong when nil).
+    /// `plan_tasks t` with its state `s` on `asOf` (today in Hai Phong when nil), for the tasks
+    /// of `plan` (all plans when nil).
+    static func from(asOf: CalendarDate?, plan: PQQuery) -> PQQuery {
+        "plan_tasks t JOIN ttdn_task_states(coalesce(\(asOf), ttdn_today()), \(plan)) s ON s.task_id = t.id"
+    }
+
+    /// The columns of `from(asOf:plan:)`.
     static func columns(asOf: CalendarDate?) -> PQQuery {
         """
         t.id, t.plan_id, t.code, t.position, t.title, t.description, t.parent_id, t.category,
         t.year, t.quarter, t.starts_on, t.due_on, ttdn_task_deadline(t.due_on, t.year, t.quarter) AS deadline,
-        t.expected_outputs::text[] AS expected_outputs, t.status, t.progress, t.completed_on,
-        ttdn_progress_class(t.status, t.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter),
+        t.expected_outputs::text[] AS expected_outputs, s.status, s.progress, s.completed_on,
+        ttdn_progress_class(s.status, s.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter),
                             coalesce(\(asOf), ttdn_today())) AS progress_class,
+        s.is_heading, s.source AS progress_source, s.effective_on AS progress_updated_on,
         coalesce((SELECT array_agg(pu.unit_id ORDER BY pu.unit_id) FROM plan_task_units pu
                   WHERE pu.task_id = t.id AND pu.role = 'lead'), '{}') AS lead_unit_ids,
         coalesce((SELECT array_agg(pu.unit_id ORDER BY pu.unit_id) FROM plan_task_units pu
@@ -69,6 +82,9 @@ public struct PlanTask: Codable, Sendable, StoredResource {
         progress = try row.decode("progress")
         completedOn = try row.decode("completed_on")
         progressClass = try row.decode("progress_class")
+        isHeading = try row.decode("is_heading")
+        progressSource = try row.decode("progress_source")
+        progressUpdatedOn = try row.decode("progress_updated_on")
         leadUnitIds = try row.decode("lead_unit_ids")
         cooperatingUnitIds = try row.decode("cooperating_unit_ids")
         createdAt = try row.decode("created_at")
@@ -76,18 +92,17 @@ public struct PlanTask: Codable, Sendable, StoredResource {
         version = try row.decode("version")
     }
 
-    var state: ProgressState { ProgressState(status: status, progress: progress, completedOn: completedOn) }
-
     static let csvHeader = [
         "id", "plan_id", "code", "position", "title", "parent_id", "category", "year", "quarter",
         "starts_on", "due_on", "deadline", "status", "progress", "completed_on", "progress_class",
-        "lead_unit_ids", "cooperating_unit_ids", "version",
+        "is_heading", "progress_source", "progress_updated_on", "lead_unit_ids", "cooperating_unit_ids", "version",
     ]
     var csvRow: [String?] {
         [
             id.text, planId.text, code, String(position), title, parentId?.text, category.rawValue, year.map(String.init), quarter.map(String.init),
             startsOn?.description, dueOn?.description, deadline?.description, status.rawValue, String(progress),
-            completedOn?.description, progressClass?.rawValue, leadUnitIds.map(\.text).joined(separator: " "),
+            completedOn?.description, progressClass?.rawValue, String(isHeading), progressSource.rawValue,
+            progressUpdatedOn?.description, leadUnitIds.map(\.text).joined(separator: " "),
             cooperatingUnitIds.map(\.text).joined(separator: " "), String(version),
         ]
     }
@@ -109,12 +124,10 @@ struct PlanTaskFields: ResourceInput {
     var startsOn: Field<CalendarDate> = .absent
     var dueOn: Field<CalendarDate> = .absent
     var expectedOutputs: Field<[String]> = .absent
-    var status: Field<TaskStatus> = .absent
-    var progress: Field<Int> = .absent
-    var completedOn: Field<CalendarDate> = .absent
     var leadUnitIDs: Field<[UUID]> = .absent
     var cooperatingUnitIDs: Field<[UUID]> = .absent
-    var reopen = false
+    /// Progress fields, appended to the task's history as an entry.
+    var report = ProgressReport()
 
     init(reading reader: inout InputReader) {
         planID = reader.uuid("plan_id")
@@ -132,15 +145,11 @@ struct PlanTaskFields: ResourceInput {
         startsOn = reader.date("starts_on")
         dueOn = reader.date("due_on")
         expectedOutputs = reader.stringArray("expected_outputs", maxCount: 50, maxLength: 2000)
-        status = reader.enumeration("status", TaskStatus.self)
-        progress = reader.integer("progress", range: 0...100)
-        completedOn = reader.date("completed_on")
         leadUnitIDs = reader.uuids("lead_unit_ids")
         cooperatingUnitIDs = reader.uuids("cooperating_unit_ids")
-        reopen = reader.bool("reopen").value ?? false
+        report = ProgressReport(reading: &reader, allowOverride: true)
         for (key, isNull) in [
-            ("code", code.isNull), ("position", position.isNull), ("title", title.isNull),
-            ("category", category.isNull), ("status", status.isNull), ("progress", progress.isNull),
+            ("code", code.isNull), ("position", position.isNull), ("title", title.isNull), ("category", category.isNull),
         ] where isNull {
             reader.fail(key, "must not be null")
         }

@@ -29,8 +29,10 @@ enum PlanTaskRepository: DeletableRepository {
     /// The task with its progress class evaluated on `asOf` (today in Hai Phong when nil).
     static func find(_ id: UUID, asOf: CalendarDate?, forUpdate: Bool = false, on connection: PQConnection) async throws -> PlanTask? {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE OF t" : "")
-        return try await connection.query("SELECT \(PlanTask.columns(asOf: asOf)) FROM plan_tasks t WHERE t.id = \(id)\(lock)")
-            .first.map(PlanTask.init(row:))
+        let plan: PQQuery = "(SELECT plan_id FROM plan_tasks WHERE id = \(id))"
+        return try await connection.query(
+            "SELECT \(PlanTask.columns(asOf: asOf)) FROM \(PlanTask.from(asOf: asOf, plan: plan)) WHERE t.id = \(id)\(lock)"
+        ).first.map(PlanTask.init(row:))
     }
 
     static func list(
@@ -38,10 +40,10 @@ enum PlanTaskRepository: DeletableRepository {
         on connection: PQConnection
     ) async throws -> (tasks: [PlanTask], next: [String]?) {
         let day: PQQuery = "coalesce(\(f.asOf), ttdn_today())"
-        let klass: PQQuery = "ttdn_progress_class(t.status, t.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter), \(day))"
+        let klass: PQQuery = "ttdn_progress_class(s.status, s.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter), \(day))"
         var conditions: [PQQuery] = ["true"]
         if let v = f.planID { conditions.append("t.plan_id = \(v)") }
-        if let v = f.status { conditions.append("t.status = \(v)::task_status") }
+        if let v = f.status { conditions.append("s.status = \(v)::task_status") }
         if let v = f.category { conditions.append("t.category = \(v)::task_category") }
         if let v = f.parentID { conditions.append("t.parent_id = \(v)") }
         if let v = f.leadUnitID {
@@ -65,7 +67,7 @@ enum PlanTaskRepository: DeletableRepository {
         }
         let rows = try await connection.query(
             """
-            SELECT \(PlanTask.columns(asOf: f.asOf)) FROM plan_tasks t
+            SELECT \(PlanTask.columns(asOf: f.asOf)) FROM \(PlanTask.from(asOf: f.asOf, plan: "\(f.planID)::uuid"))
             WHERE \(PQQuery.joined(conditions, separator: " AND "))
             ORDER BY t.plan_id, t.position, t.id LIMIT \(limit + 1)
             """)
@@ -78,17 +80,16 @@ enum PlanTaskRepository: DeletableRepository {
         return (tasks, next)
     }
 
-    static func insert(_ f: PlanTaskFields, state: ProgressState, on connection: PQConnection) async throws -> PlanTask {
+    static func insert(_ f: PlanTaskFields, on connection: PQConnection) async throws -> PlanTask {
         let planID = f.planID.value!
         let rows = try await connection.query(
             """
             INSERT INTO plan_tasks (plan_id, code, position, title, description, parent_id, category, year, quarter,
-                                    starts_on, due_on, expected_outputs, status, progress, completed_on)
+                                    starts_on, due_on, expected_outputs)
             VALUES (\(planID), \(f.code.value),
                     coalesce(\(f.position.value), (SELECT coalesce(max(position), 0) + 10 FROM plan_tasks WHERE plan_id = \(planID))),
                     \(f.title.value), \(f.description.value), \(f.parentID.value), \(f.category.value)::task_category,
-                    \(f.year.value), \(f.quarter.value), \(f.startsOn.value), \(f.dueOn.value), \(f.expectedOutputs.value ?? []),
-                    \(state.status)::task_status, \(state.progress), \(state.completedOn))
+                    \(f.year.value), \(f.quarter.value), \(f.startsOn.value), \(f.dueOn.value), \(f.expectedOutputs.value ?? []))
             RETURNING id
             """)
         let id = try rows[0].decode("id", as: UUID.self)
@@ -96,7 +97,7 @@ enum PlanTaskRepository: DeletableRepository {
         return try await find(id, forUpdate: false, on: connection)!
     }
 
-    static func update(_ current: PlanTask, with f: PlanTaskFields, state: ProgressState, on connection: PQConnection) async throws -> PlanTask {
+    static func update(_ current: PlanTask, with f: PlanTaskFields, on connection: PQConnection) async throws -> PlanTask {
         let id = current.id
         _ = try await connection.query(
             """
@@ -112,7 +113,6 @@ enum PlanTaskRepository: DeletableRepository {
                 starts_on = \(f.startsOn.merged(into: current.startsOn)),
                 due_on = \(f.dueOn.merged(into: current.dueOn)),
                 expected_outputs = \(f.expectedOutputs.merged(into: current.expectedOutputs) ?? []),
-                status = \(state.status)::task_status, progress = \(state.progress), completed_on = \(state.completedOn),
                 updated_at = now(), version = t.version + 1
             WHERE t.id = \(id)
             """)
@@ -161,7 +161,7 @@ enum PlanTaskRepository: DeletableRepository {
 // MARK: - Progress aggregates
 
 extension PlanTaskRepository {
-    /// One count per scope (`task`, `lead`, `assignment`, `assigned`), unit, status and class.
+    /// One count per scope (`task`, `heading`, `lead`, `assignment`, `assigned`), unit, status and class.
     struct ProgressCount {
         let scope: String
         let unitID: UUID?
@@ -174,25 +174,29 @@ extension PlanTaskRepository {
         try await connection.query("SELECT 1 FROM plans WHERE id = \(plan)").count == 1
     }
 
-    /// The four progress classes of a plan's tasks and assignments on `asOf`: one definition,
-    /// `ttdn_progress_class`, for every figure.
+    /// The four progress classes of a plan's tasks and assignments on `asOf`, from the states
+    /// `ttdn_task_states` and `ttdn_assignment_states` compute: one definition for every figure.
+    /// Headings (scope `heading`) are counted apart from work items (`task`, `lead`).
     static func progressCounts(plan: UUID, asOf: CalendarDate, on connection: PQConnection) async throws -> [ProgressCount] {
         let rows = try await connection.query(
             """
             WITH task AS (
-                SELECT t.id, t.status::text AS status,
-                       ttdn_progress_class(t.status, t.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter), \(asOf)) AS class,
+                SELECT t.id, s.is_heading, s.status::text AS status,
+                       ttdn_progress_class(s.status, s.completed_on, ttdn_task_deadline(t.due_on, t.year, t.quarter), \(asOf)) AS class,
                        ttdn_task_deadline(t.due_on, t.year, t.quarter) AS deadline
-                FROM plan_tasks t WHERE t.plan_id = \(plan)
+                FROM plan_tasks t JOIN ttdn_task_states(\(asOf), \(plan)) s ON s.task_id = t.id
             ), assignment AS (
-                SELECT a.unit_id, a.status::text AS status,
-                       ttdn_progress_class(a.status, a.completed_on, coalesce(a.due_on, task.deadline), \(asOf)) AS class
+                SELECT a.unit_id, s.status::text AS status,
+                       ttdn_progress_class(s.status, s.completed_on, coalesce(a.due_on, task.deadline), \(asOf)) AS class
                 FROM plan_task_assignments a JOIN task ON task.id = a.task_id
+                JOIN ttdn_assignment_states(\(asOf), \(plan)) s ON s.assignment_id = a.id
             )
-            SELECT 'task' AS scope, NULL::uuid AS unit_id, status, class, count(*)::int8 AS n FROM task GROUP BY status, class
+            SELECT CASE WHEN is_heading THEN 'heading' ELSE 'task' END AS scope, NULL::uuid AS unit_id, status, class, count(*)::int8 AS n
+            FROM task GROUP BY is_heading, status, class
             UNION ALL
             SELECT 'lead', pu.unit_id, task.status, task.class, count(*)::int8
-            FROM task JOIN plan_task_units pu ON pu.task_id = task.id AND pu.role = 'lead' GROUP BY pu.unit_id, task.status, task.class
+            FROM task JOIN plan_task_units pu ON pu.task_id = task.id AND pu.role = 'lead'
+            WHERE NOT task.is_heading GROUP BY pu.unit_id, task.status, task.class
             UNION ALL
             SELECT 'assignment', NULL, status, class, count(*)::int8 FROM assignment GROUP BY status, class
             UNION ALL

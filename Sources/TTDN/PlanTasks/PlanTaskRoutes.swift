@@ -10,7 +10,10 @@ struct PlanTaskRoutes {
 
     func register(_ routes: Routes) {
         routes.collection(of: PlanTask.self, "/v1/plan-tasks", list: list, create: create, get: get, update: update, delete: delete)
+        routes.add(.get, "/v1/plan-tasks/{id}/progress", history)
+        routes.add(.post, "/v1/plan-tasks/{id}/progress", report)
         AssignmentRoutes(pool: pool).register(routes)
+        ProgressRoutes(pool: pool).register(routes)
         routes.add(.get, "/v1/aggregates/tasks", TaskAggregateRoutes(pool: pool).aggregate)
     }
 
@@ -53,12 +56,15 @@ struct PlanTaskRoutes {
         let fields = try body.input(PlanTaskFields.self, creating: true)
         let today = HaiPhong.today()
         return try await AuditedWrite.create(PlanTaskRepository.self, request: request, context: context, pool: pool, body: body) { write in
-            let state = try ProgressState(status: .notStarted, progress: 0, completedOn: nil).applying(
-                status: fields.status.value, progress: fields.progress.value, completedOn: fields.completedOn, reopen: false, today: today)
-            return try await PlanTaskRepository.insert(fields, state: state, on: write.connection)
+            let task = try await PlanTaskRepository.insert(fields, on: write.connection)
+            guard !fields.report.isEmpty else { return task }
+            _ = try await ProgressRoutes.append(fields.report, to: .task(task.id), basis: nil, write: write, today: today)
+            return try await PlanTaskRepository.find(task.id, forUpdate: false, on: write.connection)!
         }
     }
 
+    /// PATCH: the task's own fields, and progress fields appended to its history as an entry
+    /// (on a rolled-up task, only as an admin's `"override": true`).
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: PlanTaskRepository.noun)
         try context.caller.requireAdmin("change plan tasks")
@@ -69,10 +75,37 @@ struct PlanTaskRoutes {
         try reader.finish()
         let today = HaiPhong.today()
         return try await AuditedWrite.update(PlanTaskRepository.self, id, request: request, context: context, pool: pool) { current, write in
-            let state = try current.state.applying(
-                status: fields.status.value, progress: fields.progress.value,
-                completedOn: fields.completedOn, reopen: fields.reopen, today: today)
-            return try await PlanTaskRepository.update(current, with: fields, state: state, on: write.connection)
+            let updated = try await PlanTaskRepository.update(current, with: fields, on: write.connection)
+            guard !fields.report.isEmpty else { return updated }
+            let basis = try await ProgressRepository.rollUpBasis(ofTask: id, on: write.connection)
+            _ = try await ProgressRoutes.append(fields.report, to: .task(id), basis: basis, write: write, today: today)
+            return try await PlanTaskRepository.find(id, forUpdate: false, on: write.connection)!
+        }
+    }
+
+    @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try pathID(context, what: PlanTaskRepository.noun)
+        guard try await pool.withConnection({ try await AssignmentRepository.taskExists(id, on: $0) }) else {
+            throw Problem.notFound(PlanTaskRepository.noun)
+        }
+        return try await ProgressRoutes.history(.task(id), request: request, pool: pool)
+    }
+
+    /// `POST /v1/plan-tasks/{id}/progress` (admins): appends an entry; 201 with it.
+    @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try pathID(context, what: PlanTaskRepository.noun)
+        try context.caller.requireAdmin("report a task's progress")
+        let body = try await JSONRequestBody.json(request)
+        var reader = try body.reader()
+        let report = ProgressReport(reading: &reader, allowOverride: true)
+        try reader.finish()
+        let today = HaiPhong.today()
+        return try await Idempotency.run(request: request, context: context, pool: pool, body: body.bytes) { write in
+            let current = try await AuditedWrite.lock(PlanTaskRepository.self, id, request: request, write: write)
+            let basis = try await ProgressRepository.rollUpBasis(ofTask: id, on: write.connection)
+            let entry = try await ProgressRoutes.append(report, to: .task(id), basis: basis, write: write, today: today)
+            try await write.record("progress", before: current, after: try await PlanTaskRepository.find(id, forUpdate: false, on: write.connection))
+            return try StoredResponse.json(entry, status: .created, headers: ["Location": entry.location, "ETag": entry.etag])
         }
     }
 

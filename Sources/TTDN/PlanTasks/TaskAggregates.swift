@@ -3,8 +3,10 @@ import Hummingbird
 import PQ
 import TTDNKit
 
-/// `GET /v1/aggregates/tasks?plan_id=&as_of=`: counts of a plan's tasks and assignments by status
-/// and by the four progress classes, overall, per lead unit and per assigned unit.
+/// `GET /v1/aggregates/tasks?plan_id=&as_of=`: counts of a plan's work items (tasks without
+/// sub-tasks), its headings (apart) and its assignments by status and by the four progress
+/// classes on `as_of`, from their history and roll-up; work items also per lead unit, and
+/// assignments per assigned unit.
 struct TaskAggregateRoutes {
     let pool: PQPool
 
@@ -46,7 +48,9 @@ struct TaskAggregateRoutes {
     struct Report: Encodable, Sendable {
         let planId: String
         let asOf: CalendarDate
+        /// Work items: the tasks that are work, not headings.
         let tasks: Counts
+        let headings: Counts
         let assignments: Counts
         let perLeadUnit: [UnitCounts]
         let perAssignedUnit: [UnitCounts]
@@ -61,11 +65,12 @@ struct TaskAggregateRoutes {
         guard let plan else { throw Problem.invalidQuery([FieldError("plan_id", "is required")]) }
         let report = try await pool.withConnection { connection -> Report in
             guard try await PlanTaskRepository.planExists(plan, on: connection) else { throw Problem.notFound("the plan") }
-            var tasks = Counts(), assignments = Counts()
+            var tasks = Counts(), headings = Counts(), assignments = Counts()
             var lead: [UUID: Counts] = [:], assigned: [UUID: Counts] = [:]
             for row in try await PlanTaskRepository.progressCounts(plan: plan, asOf: asOf, on: connection) {
                 switch row.scope {
                 case "task": tasks.add(status: row.status, klass: row.klass, count: row.count)
+                case "heading": headings.add(status: row.status, klass: row.klass, count: row.count)
                 case "assignment": assignments.add(status: row.status, klass: row.klass, count: row.count)
                 case "lead": lead[row.unitID!, default: Counts()].add(status: row.status, klass: row.klass, count: row.count)
                 default: assigned[row.unitID!, default: Counts()].add(status: row.status, klass: row.klass, count: row.count)
@@ -79,7 +84,7 @@ struct TaskAggregateRoutes {
                 }
             }
             return Report(
-                planId: plan.text, asOf: asOf, tasks: tasks, assignments: assignments,
+                planId: plan.text, asOf: asOf, tasks: tasks, headings: headings, assignments: assignments,
                 perLeadUnit: perLead, perAssignedUnit: perAssigned)
         }
         if CSVOutput.wanted(by: request) {
@@ -88,7 +93,7 @@ struct TaskAggregateRoutes {
                 [scope, unit?.unitId, unit?.code, unit?.name, String(counts.total)]
                     + statuses.map { String(counts.byStatus[$0] ?? 0) } + classes.map { String(counts.byClass[$0] ?? 0) }
             }
-            var rows = [line("tasks", nil, report.tasks), line("assignments", nil, report.assignments)]
+            var rows = [line("tasks", nil, report.tasks), line("headings", nil, report.headings), line("assignments", nil, report.assignments)]
             rows += report.perLeadUnit.map { line("lead_unit", $0, $0.counts) }
             rows += report.perAssignedUnit.map { line("assigned_unit", $0, $0.counts) }
             return CSVOutput.response(

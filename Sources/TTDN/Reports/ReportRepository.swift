@@ -168,18 +168,16 @@ enum ReportRepository: DeletableRepository {
                        ((p.ends_on + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh') AS to_at, p.starts_on, p.ends_on
                 FROM reports r JOIN report_periods p ON p.id = r.period_id WHERE r.id = \(report)
             ), known(code, value) AS (
-                SELECT 'people_trained', count(*) FROM w JOIN training_participants tp ON tp.unit_id = w.unit_id
-                  JOIN training_sessions s ON s.id = tp.session_id
-                 WHERE tp.state = 'registered' AND tp.attendance IN ('present', 'late') AND s.starts_at >= w.from_at AND s.starts_at < w.to_at
+                SELECT 'people_trained', count(*) FROM w JOIN trained_participants tp ON tp.unit_id = w.unit_id
+                 WHERE tp.held_on BETWEEN w.starts_on AND w.ends_on
                 UNION ALL
-                SELECT 'trainings_attended', count(DISTINCT s.id) FROM w JOIN training_participants tp ON tp.unit_id = w.unit_id
-                  JOIN training_sessions s ON s.id = tp.session_id
-                 WHERE tp.state = 'registered' AND tp.attendance IN ('present', 'late') AND s.starts_at >= w.from_at AND s.starts_at < w.to_at
+                SELECT 'trainings_attended', count(DISTINCT tp.session_id) FROM w JOIN trained_participants tp ON tp.unit_id = w.unit_id
+                 WHERE tp.held_on BETWEEN w.starts_on AND w.ends_on
                 UNION ALL
                 SELECT 'misinformation_rebutted', count(*) FROM w JOIN media_entries m ON m.related_unit_id = w.unit_id
                  WHERE m.misinformation AND m.responded_at >= w.from_at AND m.responded_at < w.to_at
                 UNION ALL
-                SELECT 'assigned_tasks_done', count(*) FROM w JOIN plan_task_assignments a ON a.unit_id = w.unit_id
+                SELECT 'assigned_tasks_done', count(*) FROM w JOIN ttdn_assignment_states(w.ends_on, NULL) a ON a.unit_id = w.unit_id
                  WHERE a.status = 'done' AND a.completed_on BETWEEN w.starts_on AND w.ends_on
             )
             INSERT INTO report_values (report_id, indicator_code, number_value, prefilled)

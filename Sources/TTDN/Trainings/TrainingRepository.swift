@@ -145,20 +145,28 @@ enum TrainingRepository: WritableRepository, DeletableRepository {
         ).map(TrainingAggregate.SessionLine.init(row:))
     }
 
-    /// Per unit: people registered and trained in the year's sessions that were not cancelled,
-    /// and whether the unit is one expected to send people (a reporting unit valid in the year).
+    static func hasAttendance(_ session: UUID, on connection: PQConnection) async throws -> Bool {
+        try await connection.query("SELECT 1 FROM training_participants WHERE session_id = \(session) AND attendance IS NOT NULL LIMIT 1")
+            .count == 1
+    }
+
+    /// Per unit: people registered in the year's sessions that were not cancelled, people
+    /// trained by them (`trained_participants`, the one definition the reports' prefill and the
+    /// plan's roll-up use too), and whether the unit is one expected to send people (a
+    /// reporting unit valid in the year).
     static func unitLines(year: Int, on connection: PQConnection) async throws -> [(line: TrainingAggregate.UnitLine, expectedToSend: Bool)] {
         try await connection.query(
             """
             SELECT u.id, u.code, u.name,
                    count(p.id) FILTER (WHERE p.state = 'registered')::int8 AS registered,
-                   count(p.id) FILTER (WHERE p.state = 'registered' AND p.attendance IN ('present', 'late'))::int8 AS trained,
+                   count(tp.participant_id)::int8 AS trained,
                    (u.kind IN ('district_office', 'high_school', 'continuing_education_center')
                     AND (u.valid_from IS NULL OR u.valid_from <= make_date(\(year)::int, 12, 31))
                     AND (u.valid_to IS NULL OR u.valid_to >= make_date(\(year)::int, 1, 1))) AS expected_to_send
             FROM units u
             LEFT JOIN (training_participants p JOIN training_sessions s ON s.id = p.session_id AND s.status <> 'cancelled' AND \(inYear(year)))
                    ON p.unit_id = u.id
+            LEFT JOIN trained_participants tp ON tp.participant_id = p.id
             GROUP BY u.id
             ORDER BY u.name COLLATE "vi-x-icu", u.id
             """

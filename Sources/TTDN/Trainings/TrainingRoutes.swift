@@ -46,6 +46,14 @@ struct TrainingRoutes {
             if current.status == .cancelled, let next = fields.status.value, next != .cancelled {
                 throw Problem.conflict("a cancelled session stays cancelled; plan a new one", slug: "invalid-transition")
             }
+            if current.status == .held, let next = fields.status.value, next != .held,
+                try await TrainingRepository.hasAttendance(id, on: write.connection)
+            {
+                throw Problem.conflict(
+                    "the session was held and its attendance is marked: the people it trained are counted in the training "
+                        + "aggregate, the units' reports and the plan's progress, so it stays held",
+                    slug: "session-held", errors: [FieldError("status", "a held session with attendance cannot become \(next.rawValue)")])
+            }
             let updated = try await TrainingRepository.update(current, with: fields, on: write.connection)
             // More seats: the waitlist moves up in order of arrival before anyone new can take them.
             guard updated.seatsForWaitlist > 0 else { return updated }
