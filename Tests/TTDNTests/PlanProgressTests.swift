@@ -224,6 +224,13 @@ struct PlanProgressTests {
         #expect(onJune30.json["status"] as? String == "in_progress")
         #expect(onJune30.json["progress"] as? Int == 60)
         #expect(onJune30.json["progress_updated_on"] as? String == "2023-05-01")
+        // The validator follows the state shown, not only the stored version: a cache revalidating
+        // June's copy on another day gets the new state, not a 304.
+        let w1 = "/v1/plan-tasks/\(year.tasks["W1"]!)"
+        let juneTag = try #require(try await server.get("\(w1)?as_of=2023-06-30").header("ETag"))
+        let revalidated = try await server.get("\(w1)?as_of=2023-09-01", headers: ["If-None-Match": juneTag])
+        #expect(revalidated.status == 200)
+        #expect(try await server.get("\(w1)?as_of=2023-06-30", headers: ["If-None-Match": juneTag]).status == 304)
         let entry = try await server.get("/v1/progress-entries/\(history[1]["id"] as! String)")
         #expect(entry.json["subject_type"] as? String == "assignment")
         #expect(entry.json["completed_on"] as? String == "2023-07-15")
@@ -359,6 +366,32 @@ struct PlanProgressTests {
         #expect((coverage.json["without_plan"] as? [[String: Any]])?.map { $0["unit_id"] as? String } == [year.s2])
         let csv = ColumnListTests.rows(try await server.get("/v1/aggregates/unit-plans?plan_id=\(year.plan)", headers: ["Accept": "text/csv"]).text)
         #expect(csv.dropFirst().filter { $0.count > 1 }.map { [$0[0], $0[1]] } == [["with_plan", year.s1], ["without_plan", year.s2]])
+    }
+
+    @Test func aUnitPlanMadeLaterKeepsWhatWasReportedBefore() async throws {
+        let server = try await TestServer.get()
+        let year = try await fixture(server)
+        // S2 reported W1 done on 15/07, then made its plan with a task implementing W1.
+        let plan = try await server.post(
+            "/v1/unit-plans", ["unit_id": year.s2, "plan_id": year.plan, "title": "Kế hoạch của trường S2"], token: year.editorS2)
+        #expect(plan.status == 201)
+        let task = try await server.post(
+            "/v1/unit-plans/\(plan.json["id"]!)/tasks", ["implements_task_id": year.tasks["W1"]!, "title": "Bổ sung"], token: year.editorS2)
+        #expect(task.status == 201)
+        let s2w1 = "/v1/plan-tasks/\(year.tasks["W1"]!)/assignments/\(year.assignments["S2-W1"]!)"
+        let unchanged = try await server.get("\(s2w1)?as_of=2023-07-20")
+        #expect(unchanged.json["status"] as? String == "done")
+        #expect(unchanged.json["progress_source"] as? String == "entries")
+        // What the unit's task reports on a later day decides from that day on.
+        let later = try await server.post(
+            "/v1/unit-plans/\(plan.json["id"]!)/tasks/\(task.json["id"]!)/progress",
+            ["status": "in_progress", "progress": 50, "effective_on": "2023-08-01"], token: year.editorS2)
+        #expect(later.status == 201)
+        #expect(try await server.get("\(s2w1)?as_of=2023-07-20").json["status"] as? String == "done")
+        let august = try await server.get("\(s2w1)?as_of=2023-09-01")
+        #expect(august.json["status"] as? String == "in_progress")
+        #expect(august.json["progress"] as? Int == 50)
+        #expect(august.json["progress_source"] as? String == "unit_plan")
     }
 
     @Test func trainedHasOneMeaning() async throws {

@@ -191,7 +191,9 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Assignments on a day: rolled up from the unit's own plan tasks that implement the task when
--- there are any (source `unit_plan`), else their own latest entry (`entries`), else not started.
+-- there are any (source `unit_plan`), unless the assignment's own latest entry is more recent
+-- than anything those tasks reported (entries made before the unit planned keep their meaning
+-- on their days); else their own latest entry (`entries`), else not started.
 CREATE FUNCTION ttdn_assignment_states(on_day date, plan uuid)
 RETURNS TABLE (assignment_id uuid, task_id uuid, unit_id uuid, status task_status, progress integer,
                completed_on date, note text, evidence_urls text[], effective_on date, source text)
@@ -205,12 +207,12 @@ LANGUAGE sql STABLE AS $$
         GROUP BY s.implements_task_id, s.unit_id
     )
     SELECT a.id, a.task_id, a.unit_id,
-           CASE WHEN fed.task_id IS NOT NULL THEN (fed.state).status ELSE coalesce(e.status, 'not_started') END,
-           CASE WHEN fed.task_id IS NOT NULL THEN (fed.state).progress ELSE coalesce(e.progress, 0) END,
-           CASE WHEN fed.task_id IS NOT NULL THEN (fed.state).completed_on ELSE e.completed_on END,
+           CASE WHEN use_fed THEN (fed.state).status ELSE coalesce(e.status, 'not_started') END,
+           CASE WHEN use_fed THEN (fed.state).progress ELSE coalesce(e.progress, 0) END,
+           CASE WHEN use_fed THEN (fed.state).completed_on ELSE e.completed_on END,
            coalesce(e.note, a.note), coalesce(e.evidence_urls::text[], '{}'),
-           CASE WHEN fed.task_id IS NOT NULL THEN fed.effective_on ELSE e.effective_on END,
-           CASE WHEN fed.task_id IS NOT NULL THEN 'unit_plan' ELSE 'entries' END
+           CASE WHEN use_fed THEN fed.effective_on ELSE e.effective_on END,
+           CASE WHEN use_fed THEN 'unit_plan' ELSE 'entries' END
     FROM plan_task_assignments a JOIN plan_tasks t ON t.id = a.task_id
     LEFT JOIN fed ON fed.task_id = a.task_id AND fed.unit_id = a.unit_id
     LEFT JOIN LATERAL (
@@ -218,6 +220,9 @@ LANGUAGE sql STABLE AS $$
         WHERE e.assignment_id = a.id AND e.effective_on <= on_day
         ORDER BY e.effective_on DESC, e.recorded_at DESC, e.id DESC LIMIT 1
     ) e ON true
+    CROSS JOIN LATERAL (
+        SELECT fed.task_id IS NOT NULL AND (e.effective_on IS NULL OR fed.effective_on >= e.effective_on) AS use_fed
+    ) choice
     WHERE plan IS NULL OR t.plan_id = plan
 $$;
 

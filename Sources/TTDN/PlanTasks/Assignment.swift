@@ -25,7 +25,12 @@ public struct Assignment: Codable, Sendable, StoredResource {
 
     package static let auditType = "plan_task_assignments"
     package static let collectionPath = "/v1/plan-tasks"
-    public var etag: String { Conditional.etag(version: version) }
+    /// Changes with the state shown (rolled up from other rows, judged on `as_of`), not only with `version`.
+    public var etag: String {
+        Conditional.etag(
+            version: version,
+            derived: [status.rawValue, String(progress), completedOn?.description ?? "", progressClass?.rawValue ?? "none", progressSource.rawValue])
+    }
     package var location: String { "/v1/plan-tasks/\(taskId.text)/assignments/\(id.text)" }
 
     /// `plan_task_assignments a` with its task `t` and its state `s` on `asOf` (today in Hai
@@ -65,17 +70,6 @@ public struct Assignment: Codable, Sendable, StoredResource {
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
         version = try row.decode("version")
-    }
-
-    static let csvHeader = [
-        "id", "task_id", "unit_id", "status", "progress", "completed_on", "due_on", "deadline", "progress_class",
-        "progress_source", "progress_updated_on", "note", "version",
-    ]
-    var csvRow: [String?] {
-        [
-            id.text, taskId.text, unitId.text, status.rawValue, String(progress), completedOn?.description, dueOn?.description,
-            deadline?.description, progressClass?.rawValue, progressSource.rawValue, progressUpdatedOn?.description, note, String(version),
-        ]
     }
 }
 

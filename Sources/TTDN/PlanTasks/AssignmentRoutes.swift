@@ -51,7 +51,7 @@ struct AssignmentRoutes {
         if filter.unitID == nil, caller.role == .editor { filter.unitID = caller.unitID }
         let pool = self.pool, chosen = filter
         return try await Pagination.list(
-            request: request, page: page, filename: "assignments", columns: CSVColumns(header: Assignment.csvHeader, row: \.csvRow)
+            request: request, page: page, filename: "assignments"
         ) { cursor, limit in
             try await pool.withConnection { try await AssignmentRepository.list(chosen, after: cursor, limit: limit, on: $0) }
         }
@@ -69,7 +69,7 @@ struct AssignmentRoutes {
         }
         let pool = self.pool
         return try await Pagination.list(
-            request: request, page: page, filename: "assignments", columns: CSVColumns(header: Assignment.csvHeader, row: \.csvRow)
+            request: request, page: page, filename: "assignments"
         ) { cursor, limit in
             try await pool.withConnection {
                 try await AssignmentRepository.list(task: task, unit: unit, asOf: asOf, after: cursor, limit: limit, on: $0)

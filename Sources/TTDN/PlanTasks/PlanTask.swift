@@ -38,7 +38,12 @@ public struct PlanTask: Codable, Sendable, StoredResource {
 
     package static let auditType = "plan_tasks"
     package static let collectionPath = "/v1/plan-tasks"
-    public var etag: String { Conditional.etag(version: version) }
+    /// Changes with the state shown (rolled up from other rows, judged on `as_of`), not only with `version`.
+    public var etag: String {
+        Conditional.etag(
+            version: version,
+            derived: [status.rawValue, String(progress), completedOn?.description ?? "", progressClass?.rawValue ?? "none", progressSource.rawValue])
+    }
 
     /// `plan_tasks t` with its state `s` on `asOf` (today in Hai Phong when nil), for the tasks
     /// of `plan` (all plans when nil).
@@ -95,15 +100,15 @@ public struct PlanTask: Codable, Sendable, StoredResource {
     static let csvHeader = [
         "id", "plan_id", "code", "position", "title", "parent_id", "category", "year", "quarter",
         "starts_on", "due_on", "deadline", "status", "progress", "completed_on", "progress_class",
-        "is_heading", "progress_source", "progress_updated_on", "lead_unit_ids", "cooperating_unit_ids", "version",
+        "lead_unit_ids", "cooperating_unit_ids", "version", "is_heading", "progress_source", "progress_updated_on",
     ]
     var csvRow: [String?] {
         [
             id.text, planId.text, code, String(position), title, parentId?.text, category.rawValue, year.map(String.init), quarter.map(String.init),
             startsOn?.description, dueOn?.description, deadline?.description, status.rawValue, String(progress),
-            completedOn?.description, progressClass?.rawValue, String(isHeading), progressSource.rawValue,
-            progressUpdatedOn?.description, leadUnitIds.map(\.text).joined(separator: " "),
-            cooperatingUnitIds.map(\.text).joined(separator: " "), String(version),
+            completedOn?.description, progressClass?.rawValue, leadUnitIds.map(\.text).joined(separator: " "),
+            cooperatingUnitIds.map(\.text).joined(separator: " "), String(version), String(isHeading), progressSource.rawValue,
+            progressUpdatedOn?.description,
         ]
     }
 }

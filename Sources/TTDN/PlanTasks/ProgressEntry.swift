@@ -84,16 +84,4 @@ public struct ProgressEntry: Encodable, Sendable, StoredResource {
         case id, subjectType, subjectId, effectiveOn, status, progress, completedOn, note, evidenceUrls, override, recordedAt
         case actorTokenId, actorRole
     }
-
-    static let csvHeader = [
-        "id", "subject_type", "subject_id", "effective_on", "status", "progress", "completed_on", "note", "evidence_urls",
-        "override", "recorded_at", "actor_role",
-    ]
-    var csvRow: [String?] {
-        [
-            id.text, subjectType, subjectId.text, effectiveOn.description, status?.rawValue, progress.map(String.init),
-            completedOn?.description, note, evidenceUrls.joined(separator: " "), String(override),
-            ISO8601DateFormatter().string(from: recordedAt), actorRole?.rawValue,
-        ]
-    }
 }

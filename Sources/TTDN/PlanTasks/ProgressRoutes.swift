@@ -23,10 +23,7 @@ struct ProgressRoutes {
         var query = QueryReader(request)
         let page = query.page()
         try query.finish()
-        return try await Pagination.list(
-            request: request, page: page, filename: "progress-\(subject.kind)",
-            columns: CSVColumns(header: ProgressEntry.csvHeader, row: \.csvRow)
-        ) { cursor, limit in
+        return try await Pagination.list(request: request, page: page, filename: "progress-\(subject.kind)") { cursor, limit in
             try await pool.withConnection { try await ProgressRepository.history(of: subject, after: cursor, limit: limit, on: $0) }
         }
     }

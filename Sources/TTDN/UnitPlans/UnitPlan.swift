@@ -95,7 +95,10 @@ public struct UnitPlanTask: Encodable, Sendable, StoredResource {
 
     package static let auditType = "unit_plan_tasks"
     package static let collectionPath = "/v1/unit-plans"
-    public var etag: String { Conditional.etag(version: version) }
+    public var etag: String {
+        Conditional.etag(
+            version: version, derived: [status.rawValue, String(progress), completedOn?.description ?? "", progressClass?.rawValue ?? "none"])
+    }
     package var location: String { "/v1/unit-plans/\(unitPlanId.text)/tasks/\(id.text)" }
 
     /// `unit_plan_tasks ut` with its plan `up`, the Department task `t` and its state `s` on `asOf`.

@@ -6,6 +6,11 @@ import Hummingbird
 public enum Conditional {
     public static func etag(version: Int) -> String { "\"v\(version)\"" }
 
+    /// A validator that changes with the stored version and with members derived at read time
+    /// (a roll-up of other rows, a class judged on `as_of`), so a revalidating cache never keeps
+    /// a stale derived value.
+    public static func etag(version: Int, derived: [String]) -> String { "\"v\(version)-\(derived.joined(separator: "-"))\"" }
+
     /// The tags listed in a conditional header; nil when absent, ["*"] for a wildcard.
     package static func tags(_ header: String?) -> [String]? {
         guard let header else { return nil }
