@@ -20,10 +20,12 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 COPY sql ./sql
+COPY templates ./templates
 RUN swift build -c release --product ttdn --static-swift-stdlib \
     && mkdir -p /staging \
     && cp "$(swift build -c release --show-bin-path)/ttdn" /staging/ \
     && cp -R sql /staging/sql \
+    && cp -R templates /staging/templates \
     && cp /usr/libexec/swift/linux/swift-backtrace-static /staging/
 
 # ---- run ------------------------------------------------------------------
@@ -40,9 +42,11 @@ WORKDIR /app
 # Owned by root: the server can read its files but not change them.
 COPY --from=build /staging /app
 
-# Migrations are read from TTDN_SQL_DIR (sql/ relative to the working folder otherwise).
+# Migrations are read from TTDN_SQL_DIR (sql/ relative to the working folder otherwise), document
+# templates from TTDN_TEMPLATE_DIR (templates/).
 # A crash prints a symbolicated backtrace to the log instead of nothing.
 ENV TTDN_SQL_DIR=/app/sql \
+    TTDN_TEMPLATE_DIR=/app/templates \
     SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/app/swift-backtrace-static
 
 USER ttdn:ttdn

@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The system C library, found through pkg-config; apt's libpq-dev provides it.
@@ -59,6 +61,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             exclude: ["README.md"]
         ),
@@ -74,7 +78,12 @@ let package = Package(
         // Real PostgreSQL for tests: the database the test command started, or a private cluster.
         .target(name: "TestSupport", dependencies: ["PQ"], path: "Tests/Support"),
         .testTarget(name: "PQTests", dependencies: ["PQ", "TestSupport"]),
-        .testTarget(name: "TTDNTests", dependencies: ["TTDN", "TTDNKit", "PQ", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "TTDNTests",
+            dependencies: [
+                "TTDN", "TTDNKit", "PQ", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,6 +15,8 @@ public struct AppDependencies: Sendable {
     public let routes: RouteTable
     var rateLimiter: RateLimiter? = nil
     var tokenCache = TokenCache(lifetime: .zero)
+    /// The consolidated report's DOCX template (absent only in `routeTable()`, which serves nothing).
+    var consolidatedDocument: ConsolidatedDocument? = nil
 }
 
 /// Metrics are process-global in swift-metrics: bootstrap once, reuse the registry after.
@@ -63,6 +65,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     ReportIndicatorRoutes(pool: dependencies.pool).register(routes)
     ReportRoutes(pool: dependencies.pool).register(routes)
     ReportTargetRoutes(pool: dependencies.pool).register(routes)
+    ConsolidatedReportRoutes(pool: dependencies.pool, document: dependencies.consolidatedDocument).register(routes)
     TokenRoutes(pool: dependencies.pool, cache: dependencies.tokenCache).register(routes)
     AuditRoutes(pool: dependencies.pool).register(routes)
     ChangeRoutes(pool: dependencies.pool, types: routes.changes).register(routes)
@@ -94,7 +97,8 @@ public func buildApplication(
     let limiter = config.rateLimitPerSecond > 0 ? RateLimiter(rate: config.rateLimitPerSecond, burst: config.rateLimitBurst) : nil
     let dependencies = AppDependencies(
         pool: pool, metrics: bootstrapMetrics(), routes: RouteTable(), rateLimiter: limiter,
-        tokenCache: TokenCache(lifetime: config.tokenCacheLifetime))
+        tokenCache: TokenCache(lifetime: config.tokenCacheLifetime),
+        consolidatedDocument: try ConsolidatedDocument(directory: URL(fileURLWithPath: config.templateDirectory)))
     let router = buildRouter(dependencies)
     var app = Application(
         router: router,

@@ -63,6 +63,7 @@ final class TestServer: Sendable {
         config.databaseURL = databaseURL
         config.port = 0
         config.sqlDirectory = sqlDirectory
+        config.templateDirectory = URL(fileURLWithPath: sqlDirectory).deletingLastPathComponent().appendingPathComponent("templates").path
         config.logLevel = .warning
         config.poolSize = 8
         config.rateLimitPerSecond = 0  // the concurrency tests fire hundreds of requests with one token

@@ -152,3 +152,30 @@ extension MediaDimension {
         }
     }
 }
+
+extension MediaRepository {
+    /// Press items published in a window (days in Hai Phong), the misinformation among them, and
+    /// the misinformation rebutted in the window (as the reports' prefill counts it per unit).
+    struct WindowCounts: Sendable {
+        let entries: Int
+        let misinformation: Int
+        let rebuttedIDs: [UUID]
+    }
+
+    static func windowCounts(from: CalendarDate, to: CalendarDate, on connection: PQConnection) async throws -> WindowCounts {
+        let window: PQQuery = """
+            (\(from)::date::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh'), ((\(to)::date + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
+            """
+        let row = try await connection.query(
+            """
+            WITH w(from_at, to_at) AS (VALUES (\(window)))
+            SELECT (SELECT count(*) FROM media_entries m, w WHERE m.published_at >= w.from_at AND m.published_at < w.to_at)::int8 AS entries,
+                   (SELECT count(*) FROM media_entries m, w
+                     WHERE m.misinformation AND m.published_at >= w.from_at AND m.published_at < w.to_at)::int8 AS misinformation,
+                   coalesce((SELECT array_agg(m.id ORDER BY m.responded_at, m.id) FROM media_entries m, w
+                             WHERE m.misinformation AND m.responded_at >= w.from_at AND m.responded_at < w.to_at), '{}') AS rebutted
+            """)[0]
+        return WindowCounts(
+            entries: try row.decode("entries"), misinformation: try row.decode("misinformation"), rebuttedIDs: try row.decode("rebutted"))
+    }
+}

@@ -56,6 +56,31 @@ struct TaskAggregateRoutes {
         let perAssignedUnit: [UnitCounts]
     }
 
+    /// The counts of `plan` on `asOf`: the one definition the endpoint and the consolidated report read.
+    static func report(plan: UUID, asOf: CalendarDate, on connection: PQConnection) async throws -> Report {
+        var tasks = Counts(), headings = Counts(), assignments = Counts()
+        var lead: [UUID: Counts] = [:], assigned: [UUID: Counts] = [:]
+        for row in try await PlanTaskRepository.progressCounts(plan: plan, asOf: asOf, on: connection) {
+            switch row.scope {
+            case "task": tasks.add(status: row.status, klass: row.klass, count: row.count)
+            case "heading": headings.add(status: row.status, klass: row.klass, count: row.count)
+            case "assignment": assignments.add(status: row.status, klass: row.klass, count: row.count)
+            case "lead": lead[row.unitID!, default: Counts()].add(status: row.status, klass: row.klass, count: row.count)
+            default: assigned[row.unitID!, default: Counts()].add(status: row.status, klass: row.klass, count: row.count)
+            }
+        }
+        var perLead: [UnitCounts] = [], perAssigned: [UnitCounts] = []
+        for unit in try await PlanTaskRepository.unitNames(Array(Set(lead.keys).union(assigned.keys)), on: connection) {
+            if let counts = lead[unit.id] { perLead.append(UnitCounts(unitId: unit.id.text, code: unit.code, name: unit.name, counts: counts)) }
+            if let counts = assigned[unit.id] {
+                perAssigned.append(UnitCounts(unitId: unit.id.text, code: unit.code, name: unit.name, counts: counts))
+            }
+        }
+        return Report(
+            planId: plan.text, asOf: asOf, tasks: tasks, headings: headings, assignments: assignments,
+            perLeadUnit: perLead, perAssignedUnit: perAssigned)
+    }
+
     @Sendable func aggregate(_ request: Request, context: AppRequestContext) async throws -> Response {
         var query = QueryReader(request)
         let plan = query.uuid("plan_id")
@@ -65,27 +90,7 @@ struct TaskAggregateRoutes {
         guard let plan else { throw Problem.invalidQuery([FieldError("plan_id", "is required")]) }
         let report = try await pool.withConnection { connection -> Report in
             guard try await PlanTaskRepository.planExists(plan, on: connection) else { throw Problem.notFound("the plan") }
-            var tasks = Counts(), headings = Counts(), assignments = Counts()
-            var lead: [UUID: Counts] = [:], assigned: [UUID: Counts] = [:]
-            for row in try await PlanTaskRepository.progressCounts(plan: plan, asOf: asOf, on: connection) {
-                switch row.scope {
-                case "task": tasks.add(status: row.status, klass: row.klass, count: row.count)
-                case "heading": headings.add(status: row.status, klass: row.klass, count: row.count)
-                case "assignment": assignments.add(status: row.status, klass: row.klass, count: row.count)
-                case "lead": lead[row.unitID!, default: Counts()].add(status: row.status, klass: row.klass, count: row.count)
-                default: assigned[row.unitID!, default: Counts()].add(status: row.status, klass: row.klass, count: row.count)
-                }
-            }
-            var perLead: [UnitCounts] = [], perAssigned: [UnitCounts] = []
-            for unit in try await PlanTaskRepository.unitNames(Array(Set(lead.keys).union(assigned.keys)), on: connection) {
-                if let counts = lead[unit.id] { perLead.append(UnitCounts(unitId: unit.id.text, code: unit.code, name: unit.name, counts: counts)) }
-                if let counts = assigned[unit.id] {
-                    perAssigned.append(UnitCounts(unitId: unit.id.text, code: unit.code, name: unit.name, counts: counts))
-                }
-            }
-            return Report(
-                planId: plan.text, asOf: asOf, tasks: tasks, headings: headings, assignments: assignments,
-                perLeadUnit: perLead, perAssignedUnit: perAssigned)
+            return try await Self.report(plan: plan, asOf: asOf, on: connection)
         }
         if CSVOutput.wanted(by: request) {
             let statuses = TaskStatus.allCases.map(\.rawValue), classes = ProgressClass.allCases.map(\.rawValue)

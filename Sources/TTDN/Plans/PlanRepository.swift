@@ -87,3 +87,12 @@ enum PlanRepository: WritableRepository, DeletableRepository {
         }
     }
 }
+
+extension PlanRepository {
+    /// The active plans of a year, in the order they were issued.
+    static func active(year: Int, on connection: PQConnection) async throws -> [(id: UUID, title: String)] {
+        try await connection.query(
+            "SELECT id, title FROM plans WHERE year = \(year) AND status = 'active' ORDER BY issued_on NULLS LAST, created_at, id"
+        ).map { (try $0.decode("id"), try $0.decode("title")) }
+    }
+}

@@ -12,6 +12,34 @@ public enum ReceiptChannel: String, CaseIterable, Codable, Sendable, PQEncodable
 public struct ReportSection: Codable, Sendable, Equatable {
     public var title: String
     public var body: String
+
+    /// The `sections` member of a body: `[{"title", "body"}]`, titles up to 300 characters,
+    /// bodies up to 50,000.
+    static func read(_ reader: inout InputReader, maxCount: Int = 50) -> Field<[ReportSection]> {
+        reader.markKnown("sections")
+        guard case .object(let object) = reader.body else { return .absent }
+        switch object["sections"] {
+        case nil: return .absent
+        case .null?: return .null
+        case .array(let items)? where items.count <= maxCount:
+            var out: [ReportSection] = []
+            for (index, item) in items.enumerated() {
+                guard var nested = try? InputReader(item, prefix: "sections[\(index)]") else {
+                    reader.fail("sections[\(index)]", "must be an object with title and body"); continue
+                }
+                let title = nested.required("title", nested.string("title", maxLength: 300))
+                let body = nested.required("body", nested.string("body", maxLength: 50_000))
+                do { try nested.finish(readOnly: []) } catch let problem as Problem {
+                    problem.errors.forEach { reader.fail($0.field, $0.message) }
+                } catch {}
+                if let title, let body { out.append(ReportSection(title: title, body: body)) }
+            }
+            return .value(out)
+        default:
+            reader.fail("sections", "must be an array of at most \(maxCount) {title, body} objects")
+            return .absent
+        }
+    }
 }
 
 public struct ReportTransition: Codable, Sendable {
@@ -154,7 +182,6 @@ struct ReportFields {
             reader.fail("attachments", "every item must be an absolute http or https URL")
         }
         reader.markKnown("values")
-        reader.markKnown("sections")
         guard case .object(let object) = body else { return }
         switch object["values"] {
         case nil: break
@@ -182,25 +209,7 @@ struct ReportFields {
             }
         default: reader.fail("values", "must be an object of indicator code to value")
         }
-        switch object["sections"] {
-        case nil: break
-        case .null?: sections = .null
-        case .array(let items)? where items.count <= 50:
-            var out: [ReportSection] = []
-            for (index, item) in items.enumerated() {
-                guard var nested = try? InputReader(item, prefix: "sections[\(index)]") else {
-                    reader.fail("sections[\(index)]", "must be an object with title and body"); continue
-                }
-                let title = nested.required("title", nested.string("title", maxLength: 300))
-                let body = nested.required("body", nested.string("body", maxLength: 50_000))
-                do { try nested.finish(readOnly: []) } catch let problem as Problem {
-                    problem.errors.forEach { reader.fail($0.field, $0.message) }
-                } catch {}
-                if let title, let body { out.append(ReportSection(title: title, body: body)) }
-            }
-            sections = .value(out)
-        default: reader.fail("sections", "must be an array of at most 50 {title, body} objects")
-        }
+        sections = ReportSection.read(&reader)
     }
 }
 

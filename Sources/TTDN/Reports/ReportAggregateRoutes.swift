@@ -8,53 +8,6 @@ import TTDNKit
 struct ReportAggregateRoutes {
     let pool: PQPool
 
-    struct Compliance: Encodable, Sendable {
-        var expected = 0
-        var submitted = 0
-        var onTime = 0
-        var late = 0
-        var missing = 0
-        var accepted = 0
-        var missingUnits: [UnitRef] = []
-        /// submitted / expected
-        var completeness: Double { expected == 0 ? 0 : (Double(submitted) / Double(expected) * 10000).rounded() / 10000 }
-        /// on_time / expected
-        var timeliness: Double { expected == 0 ? 0 : (Double(onTime) / Double(expected) * 10000).rounded() / 10000 }
-
-        enum CodingKeys: String, CodingKey { case expected, submitted, onTime, late, missing, accepted, missingUnits, completeness, timeliness }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(expected, forKey: .expected); try c.encode(submitted, forKey: .submitted); try c.encode(onTime, forKey: .onTime)
-            try c.encode(late, forKey: .late); try c.encode(missing, forKey: .missing); try c.encode(accepted, forKey: .accepted)
-            try c.encode(missingUnits, forKey: .missingUnits); try c.encode(completeness, forKey: .completeness)
-            try c.encode(timeliness, forKey: .timeliness)
-        }
-    }
-
-    struct UnitRef: Encodable, Sendable { let id: String; let code: String; let name: String }
-
-    struct Breakdown: Encodable, Sendable {
-        let key: String?
-        let name: String?
-        let compliance: Compliance
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: VerbatimKey.self)
-            try c.encode(key, forKey: VerbatimKey("key"))
-            try c.encode(name, forKey: VerbatimKey("name"))
-            try compliance.encode(to: encoder)
-        }
-    }
-
-    struct ComplianceReport: Encodable, Sendable {
-        let periodId: String
-        let dueOn: CalendarDate
-        /// Closed: counted over the units expected when the period was closed.
-        let closed: Bool
-        let overall: Compliance
-        let byUnitKind: [Breakdown]
-        let byParentUnit: [Breakdown]
-    }
-
     static func periodID(_ query: inout QueryReader) -> String? {
         let id = query.string("period_id", maxLength: 25)
         if id == nil, query.errors.isEmpty { query.fail("period_id", "is required") }
@@ -65,41 +18,14 @@ struct ReportAggregateRoutes {
         var query = QueryReader(request)
         let periodID = Self.periodID(&query)
         try query.finish()
-        let report = try await pool.withConnection { connection -> ComplianceReport in
+        let report = try await pool.withConnection { connection -> ReportAggregates.ComplianceReport in
             guard let period = try await ReportPeriodRepository.find(periodID!, forUpdate: false, on: connection) else {
                 throw Problem.notFound(ReportPeriodRepository.noun)
             }
-            var overall = Compliance()
-            var byKind: [String: Compliance] = [:]
-            var byParent: [UUID?: (name: String?, compliance: Compliance)] = [:]
-            try await ReportRepository.forEachExpectedUnit(period, on: connection) { row in
-                let submitted = try row.submitted(), onTime = try row.onTime(), accepted = try row.accepted()
-                let missing = submitted ? nil : UnitRef(id: try row.id().text, code: try row.code(), name: try row.name())
-                func count(_ c: inout Compliance) {
-                    c.expected += 1
-                    if let missing {
-                        c.missing += 1; c.missingUnits.append(missing)
-                    } else {
-                        c.submitted += 1; if onTime { c.onTime += 1 } else { c.late += 1 }
-                    }
-                    if accepted { c.accepted += 1 }
-                }
-                count(&overall)
-                count(&byKind[try row.kind(), default: Compliance()])
-                let parent = try row.parentID()
-                if byParent[parent] == nil { byParent[parent] = (try row.parentName(), Compliance()) }
-                count(&byParent[parent]!.compliance)
-            }
-            let parents = byParent.map { (key: $0.key?.text ?? "", value: $0.value) }
-            return ComplianceReport(
-                periodId: period.id, dueOn: period.dueOn, closed: period.isClosed, overall: overall,
-                byUnitKind: byKind.sorted { $0.key < $1.key }.map { Breakdown(key: $0.key, name: nil, compliance: $0.value) },
-                byParentUnit: parents.sorted { $0.key < $1.key }.map {
-                    Breakdown(key: $0.key.isEmpty ? nil : $0.key, name: $0.value.name, compliance: $0.value.compliance)
-                })
+            return try await ReportAggregates.compliance(period, on: connection)
         }
         if CSVOutput.wanted(by: request) {
-            func line(_ scope: String, _ key: String?, _ c: Compliance) -> [String?] {
+            func line(_ scope: String, _ key: String?, _ c: ReportAggregates.Compliance) -> [String?] {
                 [
                     scope, key, String(c.expected), String(c.submitted), String(c.onTime), String(c.late), String(c.missing),
                     String(c.accepted), String(c.completeness), String(c.timeliness), c.missingUnits.map(\.code).joined(separator: " "),
@@ -117,106 +43,17 @@ struct ReportAggregateRoutes {
         return try JSONOutput.response(report)
     }
 
-    struct Total: Encodable, Sendable {
-        let key: String?
-        let total: Double?
-        let target: Double?
-        let reports: Int
-        let reportIds: [String]
-    }
-
-    /// One unit's actual against its target.
-    struct UnitTotal: Encodable, Sendable {
-        let key: String
-        let code: String
-        let name: String
-        let total: Double?
-        let target: Double?
-        let reports: Int
-        let reportIds: [String]
-    }
-
-    struct IndicatorTotal: Encodable, Sendable {
-        let code: String
-        let name: String
-        let aggregation: String
-        let overall: Total
-        let byUnitKind: [Total]
-        let byParentUnit: [Total]
-        let byUnit: [UnitTotal]
-    }
-
-    struct Summary: Encodable, Sendable {
-        let periodId: String
-        let statuses: [String]
-        let indicators: [IndicatorTotal]
-    }
-
     @Sendable func summary(_ request: Request, context: AppRequestContext) async throws -> Response {
         var query = QueryReader(request)
         let periodID = Self.periodID(&query)
         let includeSubmitted = query.bool("include_submitted") ?? false
         try query.finish()
         let statuses = includeSubmitted ? ["accepted", "submitted"] : ["accepted"]
-        let summary = try await pool.withConnection { connection -> Summary in
+        let summary = try await pool.withConnection { connection -> ReportAggregates.Summary in
             guard let period = try await ReportPeriodRepository.find(periodID!, forUpdate: false, on: connection) else {
                 throw Problem.notFound(ReportPeriodRepository.noun)
             }
-            struct Item { let report: String; let unit: UUID; let kind: String; let parent: String?; let value: Double?; let at: Date? }
-            let units = try await ReportRepository.periodUnits(period.id, on: connection)
-            let yearTargets = try await ReportRepository.targets(year: period.year, on: connection)
-            // Each unit of the period with its target, per indicator.
-            func unitTargets(_ indicator: String) -> [UUID: Double] {
-                var targets: [UUID: Double] = [:]
-                for (id, unit) in units { targets[id] = yearTargets.target(indicator, unit: id, kind: unit.kind) }
-                return targets
-            }
-            var order: [String] = []
-            var meta: [String: (name: String, aggregation: String)] = [:]
-            var items: [String: [Item]] = [:]
-            for row in try await ReportRepository.indicatorValues(period: periodID!, statuses: statuses, on: connection) {
-                let code = row.code
-                if meta[code] == nil { order.append(code); meta[code] = (row.name, row.aggregation) }
-                items[code, default: []].append(
-                    Item(
-                        report: row.reportID.text, unit: row.unitID, kind: row.unitKind, parent: row.parentID?.text,
-                        value: row.value, at: row.submittedAt))
-            }
-            func total(_ key: String?, _ list: [Item], _ aggregation: String) -> Total {
-                let values = list.compactMap(\.value)
-                let value: Double?
-                switch aggregation {
-                case "sum": value = values.reduce(0, +)
-                case "max": value = values.max()
-                case "latest": value = list.filter { $0.value != nil }.max { ($0.at ?? .distantPast) < ($1.at ?? .distantPast) }?.value
-                default: value = nil  // text: the reports are listed, nothing is added up
-                }
-                return Total(key: key, total: value, target: nil, reports: list.count, reportIds: list.map(\.report))
-            }
-            let indicators = order.map { code -> IndicatorTotal in
-                let list = items[code]!, aggregation = meta[code]!.aggregation
-                let unitTargets = unitTargets(code)
-                let overall = total(nil, list, aggregation)
-                let byUnit = Set(list.map(\.unit)).union(unitTargets.keys).sorted {
-                    (units[$0]?.code ?? "", $0.text) < (units[$1]?.code ?? "", $1.text)
-                }
-                .map { unit -> UnitTotal in
-                    let t = total(unit.text, list.filter { $0.unit == unit }, aggregation)
-                    return UnitTotal(
-                        key: unit.text, code: units[unit]?.code ?? "", name: units[unit]?.name ?? "", total: t.total, target: unitTargets[unit],
-                        reports: t.reports, reportIds: t.reportIds)
-                }
-                return IndicatorTotal(
-                    code: code, name: meta[code]!.name, aggregation: aggregation,
-                    overall: Total(
-                        key: nil, total: overall.total, target: unitTargets.isEmpty ? nil : unitTargets.values.reduce(0, +), reports: overall.reports,
-                        reportIds: overall.reportIds),
-                    byUnitKind: Dictionary(grouping: list, by: \.kind).sorted { $0.key < $1.key }.map { total($0.key, $0.value, aggregation) },
-                    byParentUnit: Dictionary(grouping: list, by: { $0.parent ?? "" }).sorted { $0.key < $1.key }
-                        .map { total($0.key.isEmpty ? nil : $0.key, $0.value, aggregation) },
-                    byUnit: byUnit)
-            }
-            return Summary(periodId: periodID!, statuses: statuses, indicators: indicators)
+            return try await ReportAggregates.summary(period, statuses: statuses, on: connection)
         }
         if CSVOutput.wanted(by: request) {
             var rows: [[String?]] = []
@@ -224,7 +61,7 @@ struct ReportAggregateRoutes {
                 func line(_ scope: String, _ key: String?, _ total: Double?, _ target: Double?, _ reports: Int, _ ids: [String]) -> [String?] {
                     [indicator.code, scope, key, total.map { String($0) }, String(reports), ids.joined(separator: " "), target.map { String($0) }]
                 }
-                func line(_ scope: String, _ t: Total) -> [String?] { line(scope, t.key, t.total, t.target, t.reports, t.reportIds) }
+                func line(_ scope: String, _ t: ReportAggregates.Total) -> [String?] { line(scope, t.key, t.total, t.target, t.reports, t.reportIds) }
                 rows.append(line("overall", indicator.overall))
                 rows += indicator.byUnitKind.map { line("unit_kind", $0) } + indicator.byParentUnit.map { line("parent_unit", $0) }
                 rows += indicator.byUnit.map { line("unit", $0.key, $0.total, $0.target, $0.reports, $0.reportIds) }

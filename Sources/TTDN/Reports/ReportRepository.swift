@@ -294,3 +294,31 @@ extension ReportRepository {
         return units
     }
 }
+
+extension ReportRepository {
+    /// A period's report as a consolidated report counts it.
+    struct ConsolidationSource: Sendable {
+        let source: ConsolidatedSource
+        let sections: [ReportSection]
+    }
+
+    /// The period's reports that reached the office (not drafts), by unit code.
+    static func consolidationSources(period: String, on connection: PQConnection) async throws -> [ConsolidationSource] {
+        try await connection.query(
+            """
+            SELECT r.id, r.unit_id, u.code, u.name, r.status, r.received_on <= p.due_on AS on_time, r.received_on, r.version, r.sections
+            FROM reports r JOIN units u ON u.id = r.unit_id JOIN report_periods p ON p.id = r.period_id
+            WHERE r.period_id = \(period) AND r.status <> 'draft'
+            ORDER BY u.code, r.id
+            """
+        ).map {
+            ConsolidationSource(
+                source: ConsolidatedSource(
+                    reportId: try $0.decode("id", as: UUID.self).text, unitId: try $0.decode("unit_id", as: UUID.self).text,
+                    unitCode: try $0.decode("code"), unitName: try $0.decode("name"), status: try $0.decode("status"),
+                    onTime: try $0.decode("on_time"), receivedOn: try $0.decode("received_on", as: CalendarDate?.self)?.description,
+                    version: try $0.decode("version")),
+                sections: try $0.decode("sections", as: PQJSON<[ReportSection]>.self).value)
+        }
+    }
+}

@@ -173,3 +173,32 @@ enum TrainingRepository: WritableRepository, DeletableRepository {
         ).map { (try TrainingAggregate.UnitLine(row: $0), try $0.decode("expected_to_send", as: Bool.self)) }
     }
 }
+
+extension TrainingRepository {
+    /// One session held in a window, with the people it trained (`trained_participants`).
+    struct HeldSession: Sendable {
+        let id: UUID
+        let title: String
+        let heldOn: CalendarDate
+        let expectedMin: Int?
+        let expectedMax: Int?
+        let trained: Int
+    }
+
+    /// The sessions held between `from` and `to` (by the day held, `ttdn_session_held_on`).
+    static func heldSessions(from: CalendarDate, to: CalendarDate, on connection: PQConnection) async throws -> [HeldSession] {
+        try await connection.query(
+            """
+            SELECT s.id, s.title, ttdn_session_held_on(s.status, s.starts_at, s.ends_at, s.planned_year, s.planned_quarter) AS held_on,
+                   s.expected_min, s.expected_max, (SELECT count(*) FROM trained_participants tp WHERE tp.session_id = s.id)::int8 AS trained
+            FROM training_sessions s
+            WHERE ttdn_session_held_on(s.status, s.starts_at, s.ends_at, s.planned_year, s.planned_quarter) BETWEEN \(from) AND \(to)
+            ORDER BY held_on, s.id
+            """
+        ).map {
+            HeldSession(
+                id: try $0.decode("id"), title: try $0.decode("title"), heldOn: try $0.decode("held_on"),
+                expectedMin: try $0.decode("expected_min"), expectedMax: try $0.decode("expected_max"), trained: try $0.decode("trained"))
+        }
+    }
+}

@@ -24,15 +24,18 @@ package struct JSONRequestBody {
 
     package func reader() throws -> InputReader { try InputReader(value) }
 
+    /// The body of an action that may come without one: the JSON sent, or an empty object.
+    package static func optional(_ request: Request) async throws -> JSONRequestBody {
+        let sent = request.headers[.contentType] != nil || request.headers[.contentLength].flatMap(Int.init).map({ $0 > 0 }) == true
+        return sent ? try await json(request) : JSONRequestBody(bytes: ByteBuffer(), value: .object([:]))
+    }
+
     /// The optional body of an action (`{"comment": ...}`); `requiredBecause`: a comment must be
     /// given, and the 422 says why.
     package static func comment(_ request: Request, requiredBecause reason: String? = nil) async throws -> String? {
-        var comment: String?
-        if request.headers[.contentType] != nil || request.headers[.contentLength].flatMap(Int.init).map({ $0 > 0 }) == true {
-            var reader = try await json(request).reader()
-            comment = reader.string("comment", maxLength: 5000).value
-            try reader.finish(readOnly: [])
-        }
+        var reader = try await optional(request).reader()
+        let comment = reader.string("comment", maxLength: 5000).value
+        try reader.finish(readOnly: [])
         if let reason, comment == nil { throw Problem.validation([FieldError("comment", "is required \(reason)")]) }
         return comment
     }
