@@ -184,20 +184,10 @@ struct AssignmentRoutes {
         let id = try pathID(context, "assignment_id", what: AssignmentRepository.noun)
         let caller = try context.caller
         try caller.requireWriter("report progress")
-        let body = try await JSONRequestBody.json(request)
-        var reader = try body.reader()
-        let report = ProgressReport(reading: &reader, allowOverride: false)
-        try reader.finish()
-        let today = HaiPhong.today()
-        return try await Idempotency.run(request: request, context: context, pool: pool, body: body.bytes) { write in
-            let current = try await AuditedWrite.lock(
-                AssignmentRepository.self, id, request: request, write: write, authorize: Self.reporter(caller, task: task))
-            let basis: ProgressSource? = try await ProgressRepository.isFedByUnitPlan(current, on: write.connection) ? .unitPlan : nil
-            let entry = try await ProgressRoutes.append(report, to: .assignment(id), basis: basis, write: write, today: today)
-            try await write.record(
-                "progress", before: current, after: try await AssignmentRepository.find(id, forUpdate: false, on: write.connection))
-            return try StoredResponse.json(entry, status: .created, headers: ["Location": entry.location, "ETag": entry.etag])
-        }
+        return try await ProgressRoutes.report(
+            AssignmentRepository.self, id, as: .assignment(id), allowOverride: false, request: request, context: context, pool: pool,
+            authorize: Self.reporter(caller, task: task)
+        ) { current, write in try await ProgressRepository.isFedByUnitPlan(current, on: write.connection) ? .unitPlan : nil }
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {

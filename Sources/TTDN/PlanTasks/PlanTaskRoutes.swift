@@ -95,18 +95,9 @@ struct PlanTaskRoutes {
     @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: PlanTaskRepository.noun)
         try context.caller.requireAdmin("report a task's progress")
-        let body = try await JSONRequestBody.json(request)
-        var reader = try body.reader()
-        let report = ProgressReport(reading: &reader, allowOverride: true)
-        try reader.finish()
-        let today = HaiPhong.today()
-        return try await Idempotency.run(request: request, context: context, pool: pool, body: body.bytes) { write in
-            let current = try await AuditedWrite.lock(PlanTaskRepository.self, id, request: request, write: write)
-            let basis = try await ProgressRepository.rollUpBasis(ofTask: id, on: write.connection)
-            let entry = try await ProgressRoutes.append(report, to: .task(id), basis: basis, write: write, today: today)
-            try await write.record("progress", before: current, after: try await PlanTaskRepository.find(id, forUpdate: false, on: write.connection))
-            return try StoredResponse.json(entry, status: .created, headers: ["Location": entry.location, "ETag": entry.etag])
-        }
+        return try await ProgressRoutes.report(
+            PlanTaskRepository.self, id, as: .task(id), allowOverride: true, request: request, context: context, pool: pool
+        ) { _, write in try await ProgressRepository.rollUpBasis(ofTask: id, on: write.connection) }
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {

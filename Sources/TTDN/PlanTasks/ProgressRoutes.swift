@@ -28,6 +28,27 @@ struct ProgressRoutes {
         }
     }
 
+    /// `POST …/progress` of any subject: the report read, the subject locked (404, `authorize`,
+    /// If-Match), the entry appended, the subject's change audited; 201 with the entry. Honours
+    /// Idempotency-Key.
+    static func report<R: ResourceRepository>(
+        _ repository: R.Type, _ id: UUID, as subject: ProgressSubject, allowOverride: Bool, request: Request, context: AppRequestContext,
+        pool: PQPool, authorize: @escaping (R.Resource, Write) async throws -> Void = { _, _ in },
+        basis: @escaping (R.Resource, Write) async throws -> ProgressSource?
+    ) async throws -> Response where R.Resource.ID == UUID {
+        let body = try await JSONRequestBody.json(request)
+        var reader = try body.reader()
+        let report = ProgressReport(reading: &reader, allowOverride: allowOverride)
+        try reader.finish()
+        let today = HaiPhong.today()
+        return try await Idempotency.run(request: request, context: context, pool: pool, body: body.bytes) { write in
+            let current = try await AuditedWrite.lock(R.self, id, request: request, write: write, authorize: authorize)
+            let entry = try await append(report, to: subject, basis: try await basis(current, write), write: write, today: today)
+            try await write.record("progress", before: current, after: try await R.find(id, forUpdate: false, on: write.connection))
+            return try StoredResponse.json(entry, status: .created, headers: ["Location": entry.location, "ETag": entry.etag])
+        }
+    }
+
     /// Appends `report` to `subject` within `write` and audits the entry. `basis` is what the
     /// subject's state rolls up from (nil when it follows its own entries): a rolled-up task
     /// takes entries only as an admin's override (`"override": true`; `{"override": false}`

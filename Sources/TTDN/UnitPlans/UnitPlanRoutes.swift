@@ -206,19 +206,10 @@ struct UnitPlanRoutes {
         let id = try pathID(context, "task_id", what: UnitPlanTaskRepository.noun)
         let caller = try context.caller
         try caller.requireWriter("change unit plans")
-        let body = try await JSONRequestBody.json(request)
-        var reader = try body.reader()
-        let report = ProgressReport(reading: &reader, allowOverride: false)
-        try reader.finish()
-        let today = HaiPhong.today()
-        return try await Idempotency.run(request: request, context: context, pool: pool, body: body.bytes) { write in
-            let current = try await AuditedWrite.lock(
-                UnitPlanTaskRepository.self, id, request: request, write: write, authorize: Self.inPlan(plan, writer: caller))
-            let entry = try await ProgressRoutes.append(report, to: .unitTask(id), basis: nil, write: write, today: today)
-            try await write.record(
-                "progress", before: current, after: try await UnitPlanTaskRepository.find(id, forUpdate: false, on: write.connection))
-            return try StoredResponse.json(entry, status: .created, headers: ["Location": entry.location, "ETag": entry.etag])
-        }
+        return try await ProgressRoutes.report(
+            UnitPlanTaskRepository.self, id, as: .unitTask(id), allowOverride: false, request: request, context: context, pool: pool,
+            authorize: Self.inPlan(plan, writer: caller)
+        ) { _, _ in nil }
     }
 
     // MARK: Coverage
