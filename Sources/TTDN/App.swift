@@ -17,6 +17,7 @@ public struct AppDependencies: Sendable {
     var tokenCache = TokenCache(lifetime: .zero)
     /// The consolidated report's DOCX template (absent only in `routeTable()`, which serves nothing).
     var consolidatedDocument: ConsolidatedDocument? = nil
+    var corsOrigins: [String] = []
 }
 
 /// Metrics are process-global in swift-metrics: bootstrap once, reuse the registry after.
@@ -40,10 +41,12 @@ func bootstrapMetrics() -> PrometheusCollectorRegistry {
 
 /// Every route, with the middleware stack every request passes through, outermost first.
 public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    // HEAD wherever GET is (RFC 9110): the GET's status and headers, no body.
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: CanonicalPathMiddleware())
+    router.add(middleware: HTTPSemanticsMiddleware(routes: dependencies.routes, allowedOrigins: dependencies.corsOrigins))
     router.add(middleware: ProblemMiddleware(routes: dependencies.routes))
 
     let pool = dependencies.pool, cache = dependencies.tokenCache
@@ -98,7 +101,8 @@ public func buildApplication(
     let dependencies = AppDependencies(
         pool: pool, metrics: bootstrapMetrics(), routes: RouteTable(), rateLimiter: limiter,
         tokenCache: TokenCache(lifetime: config.tokenCacheLifetime),
-        consolidatedDocument: try ConsolidatedDocument(directory: URL(fileURLWithPath: config.templateDirectory)))
+        consolidatedDocument: try ConsolidatedDocument(directory: URL(fileURLWithPath: config.templateDirectory)),
+        corsOrigins: config.corsOrigins)
     let router = buildRouter(dependencies)
     var app = Application(
         router: router,

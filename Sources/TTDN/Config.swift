@@ -12,6 +12,8 @@ public struct AppConfig: Sendable {
     public var poolAcquireTimeout: Duration = .seconds(5)
     public var statementTimeoutMilliseconds = 15_000
     public var sqlDirectory = "sql"
+    /// Browser origins allowed to call the API (CORS), `*` for any; none by default.
+    public var corsOrigins: [String] = []
     /// Where document templates are (`consolidated-report/`).
     public var templateDirectory = "templates"
     /// Apply pending migrations at start instead of refusing to serve.
@@ -42,6 +44,9 @@ public struct AppConfig: Sendable {
         if let ms = environment["TTDN_STATEMENT_TIMEOUT_MS"].flatMap(Int.init), ms > 0 { config.statementTimeoutMilliseconds = ms }
         if let dir = environment["TTDN_SQL_DIR"], !dir.isEmpty { config.sqlDirectory = dir }
         if let dir = environment["TTDN_TEMPLATE_DIR"], !dir.isEmpty { config.templateDirectory = dir }
+        if let origins = environment["TTDN_CORS_ORIGINS"] {
+            config.corsOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         if let seconds = environment["TTDN_SHUTDOWN_TIMEOUT_S"].flatMap(Int.init), seconds > 0 { config.shutdownTimeout = .seconds(seconds) }
         if let rate = environment["TTDN_RATE_LIMIT_RPS"].flatMap(Double.init), rate >= 0 { config.rateLimitPerSecond = rate }
         if let ms = environment["TTDN_TOKEN_CACHE_MS"].flatMap(Int.init), ms >= 0 { config.tokenCacheLifetime = .milliseconds(ms) }

@@ -63,6 +63,7 @@ final class TestServer: Sendable {
         config.databaseURL = databaseURL
         config.port = 0
         config.sqlDirectory = sqlDirectory
+        config.corsOrigins = ["https://dashboard.haiphong.gov.vn"]
         config.templateDirectory = URL(fileURLWithPath: sqlDirectory).deletingLastPathComponent().appendingPathComponent("templates").path
         config.logLevel = .warning
         config.poolSize = 8

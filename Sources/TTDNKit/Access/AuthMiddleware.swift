@@ -58,11 +58,11 @@ package struct Authenticator: Sendable {
 
     private func principal(_ request: Request, beforeLookup: () throws -> Void) async throws -> Principal {
         guard let header = request.headers[.authorization] else {
-            throw Problem.unauthorized("send Authorization: Bearer <token>")
+            throw Problem.unauthorized("send Authorization: Bearer <token>", error: nil)
         }
         let pieces = header.split(separator: " ", maxSplits: 1)
         guard pieces.count == 2, pieces[0].lowercased() == "bearer" else {
-            throw Problem.unauthorized("the Authorization header must be: Bearer <token>")
+            throw Problem.unauthorized("the Authorization header must be: Bearer <token>", error: "invalid_request")
         }
         switch try await verify(String(pieces[1]).trimmingCharacters(in: .whitespaces), beforeLookup) {
         case .failure(.malformed): throw Problem.unauthorized("the bearer token is malformed")

@@ -34,9 +34,11 @@ public struct Principal: Sendable {
 }
 
 extension Problem {
-    public static func unauthorized(_ detail: String) -> Problem {
+    /// 401 with the RFC 6750 challenge: no `error` when no credentials were sent,
+    /// `invalid_request` for a malformed Authorization header, `invalid_token` otherwise.
+    public static func unauthorized(_ detail: String, error: String? = "invalid_token") -> Problem {
         var headers = HTTPFields()
-        headers[.wwwAuthenticate] = "Bearer realm=\"ttdn\", error=\"invalid_token\""
+        headers[.wwwAuthenticate] = error.map { "Bearer realm=\"ttdn\", error=\"\($0)\"" } ?? "Bearer realm=\"ttdn\""
         return Problem(.unauthorized, slug: "unauthorized", title: "Authentication required", detail: detail, headers: headers)
     }
 

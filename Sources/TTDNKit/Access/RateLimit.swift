@@ -48,6 +48,10 @@ package final class RateLimiter: Sendable {
     package func problem(_ wait: Int, for subject: String) -> Problem {
         var headers = HTTPFields()
         headers[.retryAfter] = String(wait)
+        // The IETF RateLimit fields beside Retry-After: the burst allowed, none left, seconds until one is.
+        headers[HTTPField.Name("RateLimit-Limit")!] = String(Int(burst))
+        headers[HTTPField.Name("RateLimit-Remaining")!] = "0"
+        headers[HTTPField.Name("RateLimit-Reset")!] = String(wait)
         return Problem(
             .tooManyRequests, slug: "rate-limited", title: "Too many requests",
             detail: "\(subject) is limited to \(Int(rate)) requests a second (bursts of \(Int(burst))); retry after \(wait) s",

@@ -43,7 +43,7 @@ extension Conditional {
         _ value: T, etag: String, request: Request,
         status: HTTPResponse.Status = .ok
     ) throws -> Response {
-        if request.method == .get, notModified(request, etag: etag) { return notModifiedResponse(etag: etag) }
+        if request.method == .get || request.method == .head, notModified(request, etag: etag) { return notModifiedResponse(etag: etag) }
         return try JSONOutput.response(value, status: status, headers: [.eTag: etag])
     }
 }

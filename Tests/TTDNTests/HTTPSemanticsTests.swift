@@ -1,0 +1,83 @@
+import Foundation
+import PQ
+import TTDN
+import TTDNKit
+import TestSupport
+import Testing
+
+/// RFC 9110 and CORS, for every route (the test server allows one origin: `https://dashboard.haiphong.gov.vn`).
+@Suite("HTTP semantics: HEAD, OPTIONS, Vary, CORS, challenges")
+struct HTTPSemanticsTests {
+    @Test func headAnswersWhatGetAnswersWithoutABody() async throws {
+        let server = try await TestServer.get()
+        let health = try await server.request("HEAD", "/healthz")
+        #expect(health.status == 200)
+        #expect(health.body.isEmpty)
+        let unit = try await server.createUnit()
+        let path = "/v1/units/\(unit["id"]!)"
+        let get = try await server.get(path)
+        let head = try await server.request("HEAD", path)
+        #expect(head.status == 200)
+        #expect(head.body.isEmpty)
+        #expect(head.header("ETag") == get.header("ETag"))
+        #expect(head.header("Content-Type") == get.header("Content-Type"))
+        #expect(try await server.request("HEAD", path, headers: ["If-None-Match": get.header("ETag")!]).status == 304)
+        #expect(try await server.request("HEAD", "/v1/units/\(UUID().uuidString.lowercased())").status == 404)
+        #expect(try await server.request("HEAD", "/v1/units", headers: ["Authorization": ""]).status == 401)
+    }
+
+    @Test func optionsSaysWhatIsAllowed() async throws {
+        let server = try await TestServer.get()
+        let collection = try await server.request("OPTIONS", "/v1/units", headers: ["Authorization": ""])
+        #expect(collection.status == 204)
+        #expect(collection.header("Allow") == "GET, POST, HEAD, OPTIONS")
+        let item = try await server.request("OPTIONS", "/v1/units/\(UUID().uuidString.lowercased())")
+        #expect(Set((item.header("Allow") ?? "").components(separatedBy: ", ")) == ["GET", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+        #expect(item.header("Accept-Patch") == "application/merge-patch+json, application/json")
+        #expect(try await server.request("OPTIONS", "/v1/nothing-here").status == 404)
+        let put = try await server.request("PUT", "/v1/units")
+        #expect(put.status == 405)
+    }
+
+    @Test func negotiatedAnswersVaryByAccept() async throws {
+        let server = try await TestServer.get()
+        let list = try await server.get("/v1/units?limit=1")
+        #expect(list.header("Vary")?.contains("Accept") == true)
+        let csv = try await server.get("/v1/units?limit=1", headers: ["Accept": "text/csv"])
+        #expect(csv.header("Vary")?.contains("Accept") == true)
+    }
+
+    @Test func corsForTheAllowedOriginOnly() async throws {
+        let server = try await TestServer.get()
+        let origin = "https://dashboard.haiphong.gov.vn"
+        let preflight = try await server.request(
+            "OPTIONS", "/v1/units", headers: ["Authorization": "", "Origin": origin, "Access-Control-Request-Method": "POST"])
+        #expect(preflight.status == 204)
+        #expect(preflight.header("Access-Control-Allow-Origin") == origin)
+        #expect(preflight.header("Access-Control-Allow-Methods")?.contains("POST") == true)
+        #expect(preflight.header("Access-Control-Allow-Headers")?.contains("Authorization") == true)
+        let get = try await server.get("/v1/units?limit=1", headers: ["Origin": origin])
+        #expect(get.header("Access-Control-Allow-Origin") == origin)
+        #expect(get.header("Access-Control-Expose-Headers")?.contains("ETag") == true)
+        #expect(get.header("Vary")?.contains("Origin") == true)
+        let stranger = try await server.get("/v1/units?limit=1", headers: ["Origin": "https://evil.example"])
+        #expect(stranger.header("Access-Control-Allow-Origin") == nil)
+        let strangerPreflight = try await server.request("OPTIONS", "/v1/units", headers: ["Authorization": "", "Origin": "https://evil.example"])
+        #expect(strangerPreflight.header("Access-Control-Allow-Methods") == nil)
+    }
+
+    @Test func theChallengeNamesAnErrorOnlyWhenCredentialsWereSent() async throws {
+        let server = try await TestServer.get()
+        // Without an Authorization header (sent by hand: URLSession may add or drop an empty one).
+        let port = URLComponents(string: server.baseURL)!.port!
+        let connection = try await RawConnection.open(port: port)
+        await connection.send("GET /v1/units HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        let (raw, _) = await connection.readUntilClosed(timeout: .seconds(10))
+        #expect(raw.hasPrefix("HTTP/1.1 401"))
+        #expect(raw.lowercased().contains("www-authenticate: bearer realm=\"ttdn\"\r\n"))
+        let wrong = try await server.get("/v1/units", token: "ttdn_AAAAAAAAAAAA_" + String(repeating: "A", count: 43))
+        #expect(wrong.header("WWW-Authenticate") == "Bearer realm=\"ttdn\", error=\"invalid_token\"")
+        let scheme = try await server.request("GET", "/v1/units", headers: ["Authorization": "Basic eDp5"])
+        #expect(scheme.header("WWW-Authenticate") == "Bearer realm=\"ttdn\", error=\"invalid_request\"")
+    }
+}
