@@ -32,11 +32,15 @@ struct ConsolidatedReportRoutes {
     }
 
     /// The report with, once sent, what changed in the period's unit reports since.
-    static func withChanges(_ report: ConsolidatedReport, on connection: PQConnection) async throws -> ConsolidatedReport {
+    /// `current`: the period's sources already read (a page of revisions of one period reads them once).
+    static func withChanges(
+        _ report: ConsolidatedReport, current: [ConsolidatedSource]? = nil, on connection: PQConnection
+    ) async throws -> ConsolidatedReport {
         guard report.status == .sent else { return report }
         var report = report
-        let now = try await ReportRepository.consolidationSources(period: report.periodId, on: connection)
-        report.changedSinceSent = ConsolidatedFigures.changes(then: report.sources, now: now.map(\.source))
+        var now = current
+        if now == nil { now = try await ReportRepository.consolidationSources(period: report.periodId, on: connection).map(\.source) }
+        report.changedSinceSent = ConsolidatedFigures.changes(then: report.sources, now: now ?? [])
         return report
     }
 
@@ -52,7 +56,13 @@ struct ConsolidatedReportRoutes {
                 let (items, next) = try await ConsolidatedReportRepository.list(
                     period: period, status: status, after: cursor, limit: limit, on: connection)
                 var withChanges: [ConsolidatedReport] = []
-                for item in items { withChanges.append(try await Self.withChanges(item, on: connection)) }
+                var sources: [String: [ConsolidatedSource]] = [:]
+                for item in items {
+                    if item.status == .sent, sources[item.periodId] == nil {
+                        sources[item.periodId] = try await ReportRepository.consolidationSources(period: item.periodId, on: connection).map(\.source)
+                    }
+                    withChanges.append(try await Self.withChanges(item, current: sources[item.periodId], on: connection))
+                }
                 return (withChanges, next)
             }
         }

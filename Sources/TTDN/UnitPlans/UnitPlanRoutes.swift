@@ -94,7 +94,7 @@ struct UnitPlanRoutes {
 
     // MARK: Tasks
 
-    /// The unit plan of the path, and the check that the caller may write it.
+    /// The unit plan of the path, or 404.
     func unitPlan(_ context: AppRequestContext, on connection: PQConnection) async throws -> UnitPlan {
         let id = try pathID(context, what: UnitPlanRepository.noun)
         guard let plan = try await UnitPlanRepository.find(id, forUpdate: false, on: connection) else {
