@@ -18,6 +18,7 @@ public struct AppDependencies: Sendable {
     /// The consolidated report's DOCX template (absent only in `routeTable()`, which serves nothing).
     var consolidatedDocument: ConsolidatedDocument? = nil
     var corsOrigins: [String] = []
+    var attachmentMaxBytes = AppConfig().attachmentMaxBytes
 }
 
 /// Metrics are process-global in swift-metrics: bootstrap once, reuse the registry after.
@@ -62,6 +63,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     PlanTaskRoutes(pool: dependencies.pool).register(routes)
     UnitPlanRoutes(pool: dependencies.pool).register(routes)
     EventRoutes(pool: dependencies.pool).register(routes)
+    ActivityRoutes(pool: dependencies.pool).register(routes)
     TrainingRoutes(pool: dependencies.pool).register(routes)
     MediaRoutes(pool: dependencies.pool).register(routes)
     ReportPeriodRoutes(pool: dependencies.pool).register(routes)
@@ -69,6 +71,10 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     ReportRoutes(pool: dependencies.pool).register(routes)
     ReportTargetRoutes(pool: dependencies.pool).register(routes)
     ConsolidatedReportRoutes(pool: dependencies.pool, document: dependencies.consolidatedDocument).register(routes)
+    AttachmentRoutes(
+        pool: dependencies.pool, parents: [ReportRoutes.parent, ActivityRoutes.parent, AssignmentRoutes.parent, MediaRoutes.parent],
+        maxBytes: dependencies.attachmentMaxBytes
+    ).register(routes)
     TokenRoutes(pool: dependencies.pool, cache: dependencies.tokenCache).register(routes)
     AuditRoutes(pool: dependencies.pool).register(routes)
     ChangeRoutes(pool: dependencies.pool, types: routes.changes).register(routes)
@@ -102,7 +108,7 @@ public func buildApplication(
         pool: pool, metrics: bootstrapMetrics(), routes: RouteTable(), rateLimiter: limiter,
         tokenCache: TokenCache(lifetime: config.tokenCacheLifetime),
         consolidatedDocument: try ConsolidatedDocument(directory: URL(fileURLWithPath: config.templateDirectory)),
-        corsOrigins: config.corsOrigins)
+        corsOrigins: config.corsOrigins, attachmentMaxBytes: config.attachmentMaxBytes)
     let router = buildRouter(dependencies)
     var app = Application(
         router: router,

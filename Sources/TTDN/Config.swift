@@ -27,6 +27,8 @@ public struct AppConfig: Sendable {
     public var rateLimitBurst: Double = 200
     /// How long a verified token is remembered (0: looked up on every request).
     public var tokenCacheLifetime: Duration = .seconds(1)
+    /// The largest evidence file accepted, in bytes (20 MiB by default).
+    public var attachmentMaxBytes = 20 << 20
 
     /// Idle and read timeouts, and the cap on open connections.
     public var connectionLimits = ConnectionLimits()
@@ -55,6 +57,7 @@ public struct AppConfig: Sendable {
         if let seconds = environment["TTDN_BODY_TIMEOUT_S"].flatMap(Int.init), seconds > 0 {
             config.connectionLimits.bodyReadTimeout = .seconds(seconds)
         }
+        if let bytes = environment["TTDN_ATTACHMENT_MAX_BYTES"].flatMap(Int.init), bytes > 0 { config.attachmentMaxBytes = bytes }
         if let count = environment["TTDN_MAX_CONNECTIONS"].flatMap(Int.init), count > 0 { config.connectionLimits.maxConnections = count }
         return config
     }

@@ -8,6 +8,8 @@ INSERT INTO report_indicators (code, name, unit_of_measure, aggregation, positio
     ('press_information_provided', 'Lần cung cấp thông tin cho báo chí', 'lần', 'sum', 60),
     ('misinformation_rebutted', 'Thông tin sai lệch đã phản bác, đính chính', 'tin', 'sum', 70),
     ('international_cooperation_activities', 'Hoạt động hợp tác quốc tế (trong đó với Lào, Campuchia)', 'hoạt động', 'sum', 80),
+    ('international_cooperation_with_laos', 'Trong đó: hoạt động hợp tác với Lào', 'hoạt động', 'sum', 81),
+    ('international_cooperation_with_cambodia', 'Trong đó: hoạt động hợp tác với Campuchia', 'hoạt động', 'sum', 82),
     ('assigned_tasks_done', 'Nhiệm vụ được giao đã hoàn thành', 'nhiệm vụ', 'sum', 90),
     ('narrative_summary', 'Tóm tắt kết quả triển khai', NULL, 'text', 100)
 ON CONFLICT (code) DO NOTHING;

@@ -27,6 +27,12 @@ enum MediaRepository: DeletableRepository {
         let existingID: UUID?
     }
 
+    /// Whether the entry exists, and the unit it is about, for the rules of its attachments.
+    static func relatedUnit(of id: UUID, on connection: PQConnection) async throws -> UUID?? {
+        guard let row = try await connection.query("SELECT related_unit_id FROM media_entries WHERE id = \(id)").first else { return nil }
+        return .some(try row.decode("related_unit_id", as: UUID?.self))
+    }
+
     static func find(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> MediaEntry? {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE" : "")
         let rows = try await connection.query("SELECT \(MediaEntry.columns) FROM media_entries m WHERE m.id = \(id)\(lock)")

@@ -36,6 +36,15 @@ struct MediaRoutes {
         try await AuditedWrite.get(MediaRepository.self, try pathID(context, what: MediaRepository.noun), request: request, pool: pool)
     }
 
+    /// Attachments on a media entry (a screenshot, the rebuttal sent) follow its rules: everyone
+    /// sees it; admins and the editors of the unit it is about write.
+    static let parent = ParentResource(
+        path: MediaEntry.collectionPath, column: "media_entry_id", noun: MediaRepository.noun,
+        visibleUnit: { id, _, connection in try await MediaRepository.relatedUnit(of: id, on: connection) },
+        requireWritable: { _, unit, caller, connection in
+            try await ParentResource.requireOwnUnit(unit, caller: caller, what: "add evidence to the media items", on: connection)
+        })
+
     /// An editor logs and handles items of its own unit (and the units below it).
     static func requireOwnUnit(_ unit: UUID?, write: Write) async throws {
         guard let caller = write.principal, !caller.isAdmin else { return }

@@ -16,6 +16,11 @@ struct AssignmentFilter: Sendable {
 enum AssignmentRepository: DeletableRepository {
     static let noun = "the assignment"
 
+    /// The unit an assignment is of, for the rules of what hangs on it (attachments, comments).
+    static func unit(of id: UUID, on connection: PQConnection) async throws -> UUID? {
+        try await connection.query("SELECT unit_id FROM plan_task_assignments WHERE id = \(id)").first?.decode("unit_id")
+    }
+
     static func find(_ id: UUID, forUpdate: Bool, on connection: PQConnection) async throws -> Assignment? {
         try await find(id, asOf: nil, forUpdate: forUpdate, on: connection)
     }

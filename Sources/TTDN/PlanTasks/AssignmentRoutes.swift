@@ -22,6 +22,20 @@ struct AssignmentRoutes {
         routes.add(.post, "/v1/plan-tasks/{id}/assignments/{assignment_id}/progress", report)
     }
 
+    /// Attachments and comments on an assignment (`/v1/assignments/{id}/...`) follow its rules:
+    /// everyone sees it; an admin or the assigned unit's editor writes.
+    static let parent = ParentResource(
+        path: "/v1/assignments", column: "assignment_id", noun: AssignmentRepository.noun,
+        visibleUnit: { id, _, connection in
+            guard let unit = try await AssignmentRepository.unit(of: id, on: connection) else { return nil }
+            return .some(unit)
+        },
+        requireWritable: { _, unit, caller, _ in
+            guard !caller.isAdmin else { return }
+            try caller.requireWriter("write on assignments")
+            guard caller.unitID == unit else { throw Problem.forbidden("an editor may write only on its own unit's assignments") }
+        })
+
     /// The assignment of the path, or 404 when it belongs to another task.
     static func inTask(_ task: UUID) -> (Assignment, Write) async throws -> Void {
         { current, _ in if current.taskId != task { throw Problem.notFound(AssignmentRepository.noun) } }

@@ -158,8 +158,9 @@ enum ReportRepository: DeletableRepository {
         return try await find(report, forUpdate: false, on: connection)!
     }
 
-    /// Fills indicators from what ttdn already knows of the unit in the period's data window;
-    /// values a person entered stay, pre-filled ones are replaced.
+    /// Fills indicators from what ttdn already knows of the unit in the period's data window
+    /// (trainings, media items, assignments, and its activities as `ttdn_activity_indicators`
+    /// counts them); values a person entered stay, pre-filled ones are replaced.
     static func prefill(_ report: UUID, on connection: PQConnection) async throws -> Report {
         _ = try await connection.query(
             """
@@ -179,6 +180,8 @@ enum ReportRepository: DeletableRepository {
                 UNION ALL
                 SELECT 'assigned_tasks_done', count(*) FROM w JOIN ttdn_assignment_states(w.ends_on, NULL) a ON a.unit_id = w.unit_id
                  WHERE a.status = 'done' AND a.completed_on BETWEEN w.starts_on AND w.ends_on
+                UNION ALL
+                SELECT f.code, f.value FROM w, ttdn_activity_indicators(w.unit_id, w.starts_on, w.ends_on) f
             )
             INSERT INTO report_values (report_id, indicator_code, number_value, prefilled)
             SELECT \(report), known.code, known.value, true FROM known JOIN report_indicators i ON i.code = known.code AND i.active

@@ -21,6 +21,23 @@ struct ReportRoutes {
         routes.add(.get, "/v1/aggregates/report-summary", ReportAggregateRoutes(pool: pool).summary)
     }
 
+    /// Attachments and comments on a report follow its rules: a token bound to a unit sees only
+    /// its unit's (and the units' below); the unit's editors add to it while it can be edited,
+    /// admins at any time.
+    static let parent = ParentResource(
+        path: Report.collectionPath, column: "report_id", noun: ReportRepository.noun,
+        visibleUnit: { id, caller, connection in
+            guard let report = try await ReportRepository.find(id, forUpdate: false, on: connection) else { return nil }
+            if let root = visibleRoot(caller), try await !Scope.unit(report.unitId, isWithin: root, on: connection) { return nil }
+            return .some(report.unitId)
+        },
+        requireWritable: { id, unit, caller, connection in
+            guard !caller.isAdmin else { return }
+            guard let unit else { throw Problem.forbidden("an editor writes the reports of its own unit only") }
+            try await requireUnitWriter(caller, unit: unit, on: connection)
+            if let report = try await ReportRepository.find(id, forUpdate: false, on: connection) { try requireEditable(report) }
+        })
+
     /// The units a caller may see reports of: nil means all.
     static func visibleRoot(_ caller: Principal) -> UUID? { caller.isAdmin ? nil : caller.unitID }
 

@@ -24,6 +24,22 @@ extension InputReader {
         }
         return .value(Array(Set(ids)).sorted { $0.uuidString < $1.uuidString })
     }
+
+    /// The ISO 3166-1 alpha-2 codes of real countries and territories.
+    package static let countryCodes: Set<String> = Set(
+        Locale.Region.isoRegions.map(\.identifier).filter { $0.count == 2 && $0.allSatisfy(\.isLetter) })
+
+    /// A list of countries (ISO 3166-1 alpha-2, upper-cased, deduplicated, in order of the codes).
+    package mutating func countries(_ key: String) -> Field<[String]> {
+        let strings = stringArray(key, maxCount: 50, maxLength: 2)
+        guard let values = strings.value else { return strings.isAbsent ? .absent : .value([]) }
+        let codes = values.map { $0.uppercased() }
+        if let wrong = codes.first(where: { !InputReader.countryCodes.contains($0) }) {
+            fail(key, "every item must be an ISO 3166-1 alpha-2 country code such as VN, LA or KH; \(wrong) is not one")
+            return .absent
+        }
+        return .value(Array(Set(codes)).sorted())
+    }
 }
 
 /// A URL in the one form two spellings of the same article share (scheme and host in lower
