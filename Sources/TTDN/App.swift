@@ -64,6 +64,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     UnitPlanRoutes(pool: dependencies.pool).register(routes)
     EventRoutes(pool: dependencies.pool).register(routes)
     ActivityRoutes(pool: dependencies.pool).register(routes)
+    DifficultyRoutes(pool: dependencies.pool).register(routes)
     TrainingRoutes(pool: dependencies.pool).register(routes)
     MediaRoutes(pool: dependencies.pool).register(routes)
     ReportPeriodRoutes(pool: dependencies.pool).register(routes)
@@ -75,6 +76,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         pool: dependencies.pool, parents: [ReportRoutes.parent, ActivityRoutes.parent, AssignmentRoutes.parent, MediaRoutes.parent],
         maxBytes: dependencies.attachmentMaxBytes
     ).register(routes)
+    CommentRoutes(pool: dependencies.pool, parents: [ReportRoutes.parent, ActivityRoutes.parent, AssignmentRoutes.parent]).register(routes)
     TokenRoutes(pool: dependencies.pool, cache: dependencies.tokenCache).register(routes)
     AuditRoutes(pool: dependencies.pool).register(routes)
     ChangeRoutes(pool: dependencies.pool, types: routes.changes).register(routes)

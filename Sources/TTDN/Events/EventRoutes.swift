@@ -5,7 +5,9 @@ import PQ
 import TTDNKit
 
 /// `/v1/events`: the calendar, `/v1/events/occurrences` its dated occurrences with anniversary
-/// numbers, `/v1/events.ics` the same as an iCalendar feed. Admins write; every token reads.
+/// numbers, `/v1/events.ics` the same as an iCalendar feed, each filtered by unit (`unit_id`:
+/// its own events and the city-wide ones). Admins keep the city-wide calendar, a unit's editors
+/// its own events; every token reads.
 struct EventRoutes {
     let pool: PQPool
 
@@ -77,20 +79,55 @@ struct EventRoutes {
         try await AuditedWrite.get(EventRepository.self, try pathID(context, what: EventRepository.noun), request: request, pool: pool)
     }
 
+    /// An editor keeps its own unit's events (an ASEAN-week activity at a school); the city-wide
+    /// calendar (no organiser) is the admins'.
+    static func requireOrganiser(_ unit: UUID?, caller: Principal, on connection: PQConnection) async throws {
+        guard !caller.isAdmin else { return }
+        guard unit != nil else { throw Problem.forbidden("only an admin token may keep city-wide events (without organiser_unit_id)") }
+        try await ParentResource.requireOwnUnit(unit, caller: caller, what: "keep the events", on: connection)
+    }
+
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try context.caller.requireAdmin("create events")
-        return try await AuditedWrite.create(EventRepository.self, request: request, context: context, pool: pool)
+        let caller = try context.caller
+        try caller.requireWriter("create events")
+        let body = try await JSONRequestBody.json(request)
+        var fields = try body.input(EventFields.self, creating: true)
+        // An editor's event is its own unit's unless it names a unit below it.
+        if !caller.isAdmin, fields.organiserUnitID.isAbsent, let own = caller.unitID { fields.organiserUnitID = .value(own) }
+        let chosen = fields
+        return try await AuditedWrite.create(EventRepository.self, request: request, context: context, pool: pool, body: body) { write in
+            try await Self.requireOrganiser(chosen.organiserUnitID.value, caller: caller, on: write.connection)
+            return try await EventRepository.insert(chosen, on: write.connection)
+        }
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: EventRepository.noun)
-        try context.caller.requireAdmin("change events")
-        return try await AuditedWrite.update(EventRepository.self, id, request: request, context: context, pool: pool)
+        let caller = try context.caller
+        try caller.requireWriter("change events")
+        let body = try await JSONRequestBody.mergePatch(request)
+        let fields = try body.input(EventFields.self, creating: false)
+        return try await AuditedWrite.update(
+            EventRepository.self, id, request: request, context: context, pool: pool,
+            authorize: { current, write in
+                // Both the unit that keeps it and the unit it would move to must be the editor's.
+                try await Self.requireOrganiser(current.organiserUnitId, caller: caller, on: write.connection)
+                if !fields.organiserUnitID.isAbsent {
+                    try await Self.requireOrganiser(fields.organiserUnitID.value, caller: caller, on: write.connection)
+                }
+            }
+        ) { current, write in
+            try await EventRepository.update(current, with: fields, on: write.connection)
+        }
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: EventRepository.noun)
-        try context.caller.requireAdmin("delete events")
-        return try await AuditedWrite.delete(EventRepository.self, id, request: request, context: context, pool: pool)
+        let caller = try context.caller
+        try caller.requireWriter("delete events")
+        return try await AuditedWrite.delete(
+            EventRepository.self, id, request: request, context: context, pool: pool,
+            authorize: { current, write in try await Self.requireOrganiser(current.organiserUnitId, caller: caller, on: write.connection) })
     }
+
 }
