@@ -81,17 +81,21 @@ SELECT a.id, a.unit_id, a.kind, a.starts_on, a.theme_task_id, a.item_count, a.pa
 FROM activities a;
 
 -- Indicator values of one unit's activities that started in a window (inclusive): articles,
--- people and press releases count their items; events and cooperation count activities.
+-- people and press releases count their items; events and cooperation count activities. A unit
+-- that recorded no activity in the window gets no values (nothing is known, not zero).
 CREATE FUNCTION ttdn_activity_indicators(unit uuid, from_day date, to_day date)
     RETURNS TABLE (code text, value bigint) LANGUAGE sql STABLE AS $$
-    WITH f AS (SELECT * FROM activity_facts WHERE unit_id = unit AND starts_on BETWEEN from_day AND to_day)
-    SELECT 'articles_published', coalesce(sum(item_count), 0) FROM f WHERE indicator_code = 'articles_published'
-    UNION ALL SELECT 'exemplary_people_featured', coalesce(sum(item_count), 0) FROM f WHERE indicator_code = 'exemplary_people_featured'
-    UNION ALL SELECT 'press_information_provided', coalesce(sum(item_count), 0) FROM f WHERE indicator_code = 'press_information_provided'
-    UNION ALL SELECT 'events_held', count(*) FROM f WHERE indicator_code = 'events_held'
-    UNION ALL SELECT 'international_cooperation_activities', count(*) FROM f WHERE international
-    UNION ALL SELECT 'international_cooperation_with_laos', count(*) FROM f WHERE international AND with_laos
-    UNION ALL SELECT 'international_cooperation_with_cambodia', count(*) FROM f WHERE international AND with_cambodia
+    WITH f AS (SELECT * FROM activity_facts WHERE unit_id = unit AND starts_on BETWEEN from_day AND to_day),
+    v(code, value) AS (
+        SELECT 'articles_published', coalesce(sum(item_count), 0) FROM f WHERE indicator_code = 'articles_published'
+        UNION ALL SELECT 'exemplary_people_featured', coalesce(sum(item_count), 0) FROM f WHERE indicator_code = 'exemplary_people_featured'
+        UNION ALL SELECT 'press_information_provided', coalesce(sum(item_count), 0) FROM f WHERE indicator_code = 'press_information_provided'
+        UNION ALL SELECT 'events_held', count(*) FROM f WHERE indicator_code = 'events_held'
+        UNION ALL SELECT 'international_cooperation_activities', count(*) FROM f WHERE international
+        UNION ALL SELECT 'international_cooperation_with_laos', count(*) FROM f WHERE international AND with_laos
+        UNION ALL SELECT 'international_cooperation_with_cambodia', count(*) FROM f WHERE international AND with_cambodia
+    )
+    SELECT code, value FROM v WHERE EXISTS (SELECT 1 FROM f)
 $$;
 
 -- Evidence files, stored in PostgreSQL so every server process sees them and a backup holds

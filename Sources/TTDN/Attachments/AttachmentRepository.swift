@@ -10,7 +10,8 @@ enum AttachmentRepository: DeletableRepository {
 
     static func find(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> Attachment? {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE" : "")
-        return try await connection.query("SELECT \(Attachment.columns) FROM attachments f WHERE f.id = \(id)\(lock)").first.map(Attachment.init(row:))
+        return try await connection.query("SELECT \(Attachment.columns) FROM attachments f WHERE f.id = \(id)\(lock)").first.map(
+            Attachment.init(row:))
     }
 
     /// The files on one parent, oldest first.
@@ -61,7 +62,8 @@ enum AttachmentRepository: DeletableRepository {
 
     static func explain(_ error: PQError) -> FieldError? {
         switch error.constraint {
-        case "attachments_filename_check": return FieldError("Content-Disposition", "the filename must be 1 to 255 characters without / \\ or control characters")
+        case "attachments_filename_check":
+            return FieldError("Content-Disposition", "the filename must be 1 to 255 characters without / \\ or control characters")
         default: return nil
         }
     }

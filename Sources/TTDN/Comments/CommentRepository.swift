@@ -28,7 +28,9 @@ enum CommentRepository: ResourceRepository {
         return Pagination.cut(comments, limit: limit) { [PQTimestamp.format($0.createdAt), $0.id.text] }
     }
 
-    static func insert(on parent: ParentResource, _ parentID: UUID, unit: UUID?, body: String, author: Principal, on connection: PQConnection)
+    static func insert(
+        on parent: ParentResource, _ parentID: UUID, unit: UUID?, body: String, author: Principal, on connection: PQConnection
+    )
         async throws -> Comment
     {
         let id: UUID = try await connection.query(

@@ -35,9 +35,9 @@ public struct Difficulty: Codable, Sendable, StoredResource {
     ]
     static let computedColumns = [
         "days_open": """
-            ((coalesce(d.answered_at, d.closed_at, now()) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
-             - (d.created_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)
-            """
+        ((coalesce(d.answered_at, d.closed_at, now()) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+         - (d.created_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)
+        """
     ]
     static let columns = PQQuery(
         unescaped: columnNames.map { name in computedColumns[name].map { "\($0) AS \(name)" } ?? "d.\(name)" }.joined(separator: ", "))

@@ -18,11 +18,14 @@ enum DifficultyRepository: ResourceRepository {
 
     static func find(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> Difficulty? {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE" : "")
-        return try await connection.query("SELECT \(Difficulty.columns) FROM difficulties d WHERE d.id = \(id)\(lock)").first.map(Difficulty.init(row:))
+        return try await connection.query("SELECT \(Difficulty.columns) FROM difficulties d WHERE d.id = \(id)\(lock)").first.map(
+            Difficulty.init(row:))
     }
 
     /// Latest first.
-    static func list(_ f: DifficultyFilter, after cursor: [String]?, limit: Int, on connection: PQConnection) async throws -> ([Difficulty], [String]?) {
+    static func list(
+        _ f: DifficultyFilter, after cursor: [String]?, limit: Int, on connection: PQConnection
+    ) async throws -> ([Difficulty], [String]?) {
         var conditions: [PQQuery] = ["true"]
         if let v = f.status { conditions.append("d.status = \(v)::difficulty_status") }
         if let v = f.unitID { conditions.append("d.unit_id IN (SELECT ttdn_unit_subtree(\(v)))") }

@@ -86,7 +86,8 @@ struct DifficultyRoutes {
                     try await ParentResource.requireOwnUnit(unit, caller: caller, what: "change difficulties", on: write.connection)
                 }
                 guard current.status == .open else {
-                    throw Problem.conflict("a difficulty is edited only while it is open; this one is \(current.status.rawValue)", slug: "difficulty-not-open")
+                    throw Problem.conflict(
+                        "a difficulty is edited only while it is open; this one is \(current.status.rawValue)", slug: "difficulty-not-open")
                 }
             }
         ) { current, write in
