@@ -68,4 +68,40 @@ struct EventTests {
         #expect(feed.text.contains("DTSTART;VALUE=DATE:20230728\r\nDTEND;VALUE=DATE:20230809\r\n"))
         #expect(feed.text.split(separator: "\r\n").allSatisfy { $0.utf8.count <= 75 })
     }
+
+    @Test func editorsKeepTheirOwnUnitsEventsBesideTheCityWideCalendar() async throws {
+        let server = try await TestServer.get()
+        let school = try await server.createUnit()["id"] as! String
+        let other = try await server.createUnit()["id"] as! String
+        let editor = try await server.token(.editor, unit: school)
+        let otherEditor = try await server.token(.editor, unit: other)
+        let asean = ["title": "Tuần lễ ASEAN tại trường", "kind": "festival", "recurrence": "once", "starts_on": "2023-08-07"]
+        let own = try await server.post("/v1/events", asean, token: editor)
+        #expect(own.status == 201, "\(own.text)")
+        #expect(own.json["organiser_unit_id"] as? String == school)
+        let theirs = try await server.post("/v1/events", asean.merging(["title": "Ngày hội khác"]) { $1 }, token: otherEditor)
+        #expect(theirs.status == 201)
+        var cityWide = asean as [String: Any]
+        cityWide["organiser_unit_id"] = NSNull()
+        #expect(try await server.post("/v1/events", cityWide, token: editor).status == 403)
+        #expect(try await server.post("/v1/events", asean.merging(["organiser_unit_id": other]) { $1 }, token: editor).status == 403)
+        let path = "/v1/events/\(own.json["id"] as! String)"
+        #expect(try await server.patch(path, ["title": "Đổi"], token: otherEditor).status == 403)
+        #expect(try await server.patch(path, ["organiser_unit_id": NSNull()], token: editor).status == 403)
+        #expect(try await server.patch(path, ["description": "Triển lãm ảnh ASEAN"], token: editor).status == 200)
+        let seeded = try await server.get("/v1/events?limit=100").items.first { $0["code"] as? String == "ASEAN-0808" }
+        #expect(try await server.patch("/v1/events/\(seeded?["id"] as! String)", ["title": "X"], token: editor).status == 403)
+
+        // The school's calendar: its own event and the city-wide ones, not another school's.
+        let calendar = try await server.get("/v1/events/occurrences?from=2023-08-01&to=2023-08-31&unit_id=\(school)")
+        let titles = Set(calendar.items.compactMap { $0["title"] as? String })
+        #expect(titles.contains("Tuần lễ ASEAN tại trường"))
+        #expect(!titles.contains("Ngày hội khác"))
+        #expect(calendar.items.contains { $0["code"] as? String == "ASEAN-0808" })
+        let feed = try await server.get("/v1/events.ics?from=2023-08-01&to=2023-08-31&unit_id=\(school)")
+        #expect(feed.text.contains("Tuần lễ ASEAN tại trường"))
+        #expect(!feed.text.contains("Ngày hội khác"))
+        #expect(try await server.delete(path, token: otherEditor).status == 403)
+        #expect(try await server.delete(path, token: editor).status == 204)
+    }
 }
