@@ -77,6 +77,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         maxBytes: dependencies.attachmentMaxBytes
     ).register(routes)
     CommentRoutes(pool: dependencies.pool, parents: [ReportRoutes.parent, ActivityRoutes.parent, AssignmentRoutes.parent]).register(routes)
+    NotificationRoutes(pool: dependencies.pool).register(routes)
+    WebhookRoutes(pool: dependencies.pool).register(routes)
     TokenRoutes(pool: dependencies.pool, cache: dependencies.tokenCache).register(routes)
     AuditRoutes(pool: dependencies.pool).register(routes)
     ChangeRoutes(pool: dependencies.pool, types: routes.changes).register(routes)
@@ -118,7 +120,13 @@ public func buildApplication(
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "ttdn"),
         onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? config.port) },
         logger: logger)
+    // Shut down in reverse order: the server drains, the workers stop, then the pool closes.
     app.addServices(DatabaseService(pool: pool))
+    if config.runWorkers {
+        app.addServices(
+            WebhookDeliveryService(pool: pool, settings: config.webhooks, logger: logger),
+            ReminderScheduler(pool: pool, settings: config.reminders, logger: logger))
+    }
     return app
 }
 

@@ -29,6 +29,10 @@ public struct AppConfig: Sendable {
     public var tokenCacheLifetime: Duration = .seconds(1)
     /// The largest evidence file accepted, in bytes (20 MiB by default).
     public var attachmentMaxBytes = 20 << 20
+    /// Webhook deliveries and reminders (services of `ttdn serve`; off for `runWorkers = false`).
+    public var webhooks = WebhookSettings()
+    public var reminders = ReminderSettings()
+    public var runWorkers = true
 
     /// Idle and read timeouts, and the cap on open connections.
     public var connectionLimits = ConnectionLimits()
@@ -58,6 +62,18 @@ public struct AppConfig: Sendable {
             config.connectionLimits.bodyReadTimeout = .seconds(seconds)
         }
         if let bytes = environment["TTDN_ATTACHMENT_MAX_BYTES"].flatMap(Int.init), bytes > 0 { config.attachmentMaxBytes = bytes }
+        if let ms = environment["TTDN_WEBHOOK_POLL_MS"].flatMap(Int.init), ms > 0 { config.webhooks.pollInterval = .milliseconds(ms) }
+        if let n = environment["TTDN_WEBHOOK_CONCURRENCY"].flatMap(Int.init), n > 0 { config.webhooks.maxConcurrent = n }
+        if let ms = environment["TTDN_WEBHOOK_TIMEOUT_MS"].flatMap(Int.init), ms > 0 { config.webhooks.attemptTimeout = .milliseconds(ms) }
+        if let ms = environment["TTDN_WEBHOOK_RETRY_BASE_MS"].flatMap(Int.init), ms > 0 { config.webhooks.retryBase = .milliseconds(ms) }
+        if let ms = environment["TTDN_WEBHOOK_RETRY_MAX_MS"].flatMap(Int.init), ms > 0 { config.webhooks.retryMax = .milliseconds(ms) }
+        if let hours = environment["TTDN_WEBHOOK_RETRY_HOURS"].flatMap(Int.init), hours >= 24 { config.webhooks.retryWindow = .seconds(hours * 3600) }
+        if let n = environment["TTDN_WEBHOOK_DISABLE_AFTER"].flatMap(Int.init), n > 0 { config.webhooks.disableAfter = n }
+        if let days = environment["TTDN_REMINDER_DAYS"] {
+            let parsed = days.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+            if !parsed.isEmpty { config.reminders.daysBefore = Array(Set(parsed)).sorted(by: >) }
+        }
+        if let seconds = environment["TTDN_REMINDER_INTERVAL_S"].flatMap(Int.init), seconds > 0 { config.reminders.interval = .seconds(seconds) }
         if let count = environment["TTDN_MAX_CONNECTIONS"].flatMap(Int.init), count > 0 { config.connectionLimits.maxConnections = count }
         return config
     }
