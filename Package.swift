@@ -82,7 +82,7 @@ let package = Package(
             name: "TTDNTests",
             dependencies: [
                 "TTDN", "TTDNKit", "PQ", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "Hummingbird", package: "hummingbird"),
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -68,6 +68,7 @@ final class TestServer: Sendable {
         config.logLevel = .warning
         config.poolSize = 8
         config.rateLimitPerSecond = 0  // the concurrency tests fire hundreds of requests with one token
+        config.runWorkers = false  // webhook and reminder tests run their own, with their own clock and pace
         return config
     }
 

@@ -17,7 +17,9 @@ enum NotificationRepository {
     }
 
     /// Newest first.
-    static func list(_ f: NotificationFilter, after cursor: [String]?, limit: Int, on connection: PQConnection) async throws -> ([Notification], [String]?) {
+    static func list(
+        _ f: NotificationFilter, after cursor: [String]?, limit: Int, on connection: PQConnection
+    ) async throws -> ([Notification], [String]?) {
         var conditions: [PQQuery] = ["true"]
         if let v = f.unitID { conditions.append("(n.unit_id = \(v) OR n.unit_id IS NULL)") }
         if let v = f.unread { conditions.append(v ? "n.read_at IS NULL" : "n.read_at IS NOT NULL") }

@@ -22,7 +22,8 @@ enum ReminderRepository {
     /// transaction's advisory lock); returns how many were new.
     static func emit(on day: CalendarDate, settings: ReminderSettings, pool: PQPool) async throws -> Int {
         try await pool.withTransaction { connection in
-            let locked: Bool = try await connection.query("SELECT pg_try_advisory_xact_lock(hashtext('ttdn.reminders')) AS locked")[0].decode("locked")
+            let locked: Bool = try await connection.query("SELECT pg_try_advisory_xact_lock(hashtext('ttdn.reminders')) AS locked")[0].decode(
+                "locked")
             guard locked else { return 0 }
             var emitted = 0
             for days in settings.daysBefore {

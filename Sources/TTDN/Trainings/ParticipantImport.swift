@@ -37,6 +37,7 @@ extension ParticipantRoutes {
 
     static func apply(_ rows: [JSONValue], session sessionID: UUID, write: Write, dryRun: Bool) async throws -> ImportReport<ImportRow> {
         var session = try await lockSession(sessionID, write: write)
+        let before = session
         var results: [ImportRow] = []
         for (offset, value) in rows.enumerated() {
             var result = ImportRow(row: offset + 1, email: nil, status: "invalid", state: nil, errors: [])
@@ -56,6 +57,7 @@ extension ParticipantRoutes {
             }
             results.append(result)
         }
+        try await recordSessionChange(from: before, write: write)
         return ImportReport(dryRun: dryRun, rows: results) { _ in
             [
                 ("registered", results.filter { $0.state == .registered }.count),

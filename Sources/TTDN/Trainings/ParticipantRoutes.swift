@@ -108,6 +108,7 @@ struct ParticipantRoutes {
             }
             let session = try await Self.lockSession(sessionID, write: write)
             let participant = try await Self.register(registration, session: session, write: write)
+            try await Self.recordSessionChange(from: session, write: write)
             return try StoredResponse.json(
                 participant, status: .created,
                 headers: ["Location": participant.location, "ETag": participant.etag])
@@ -153,9 +154,17 @@ struct ParticipantRoutes {
             if current.state == .registered, nextState == .cancelled {
                 try await Self.promoteWaitlisted(session: sessionID, write: write)
             }
+            try await Self.recordSessionChange(from: session, write: write)
             return updated
         }
         return try Conditional.resource(participant, etag: participant.etag, request: request)
+    }
+
+    /// A registration changes the session's counts: the session's own change goes in the audit
+    /// log and the change feed too, so that a mirror built from the feed counts what the API does.
+    static func recordSessionChange(from before: TrainingSession, write: Write) async throws {
+        guard let after = try await TrainingRepository.find(before.id, forUpdate: false, on: write.connection) else { return }
+        try await write.record("update", before: before, after: after)
     }
 
     /// Seats came free (a cancellation, a larger capacity): the first `seats` people on the

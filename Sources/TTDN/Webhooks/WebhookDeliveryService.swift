@@ -131,7 +131,8 @@ public struct WebhookDeliveryService: Service {
         request.setValue(id, forHTTPHeaderField: "webhook-id")
         request.setValue(String(timestamp), forHTTPHeaderField: "webhook-timestamp")
         request.setValue(
-            WebhookSignature.sign(secret: delivery.secret, id: id, timestamp: timestamp, body: delivery.payload), forHTTPHeaderField: "webhook-signature")
+            WebhookSignature.sign(secret: delivery.secret, id: id, timestamp: timestamp, body: delivery.payload),
+            forHTTPHeaderField: "webhook-signature")
         // In a task of its own: cancelling URLSession's async calls can deadlock
         // swift-corelibs-foundation; an attempt ends by its own timeout instead.
         let outcome = await Task { () -> (Int?, String?) in

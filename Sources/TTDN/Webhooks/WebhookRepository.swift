@@ -50,7 +50,9 @@ enum WebhookRepository: DeletableRepository {
     }
 
     /// A merge patch; turning a subscription back on clears its failures.
-    static func update(_ current: WebhookSubscription, with f: WebhookSubscriptionFields, on connection: PQConnection) async throws
+    static func update(
+        _ current: WebhookSubscription, with f: WebhookSubscriptionFields, on connection: PQConnection
+    ) async throws
         -> WebhookSubscription
     {
         let active = f.active.merged(into: current.active) ?? current.active
