@@ -48,7 +48,7 @@ enum ReminderRepository {
                                       'period_id', p.id, 'unit_id', u.unit_id, 'due_on', p.due_on, 'days_before', \(days)),
                    'report.due_soon:' || p.id || ':' || u.unit_id || ':' || \(days)
             FROM report_periods p CROSS JOIN LATERAL ttdn_period_units(p.id) u
-            WHERE p.closed_at IS NULL AND \(day)::date >= p.due_on - \(days) AND \(day)::date < p.due_on
+            WHERE p.closed_at IS NULL AND \(day)::date >= p.due_on - \(days)::int AND \(day)::date < p.due_on
               AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.period_id = p.id AND r.unit_id = u.unit_id AND r.status IN ('submitted', 'accepted'))
             ON CONFLICT (occasion) DO NOTHING
             RETURNING 1
@@ -66,7 +66,7 @@ enum ReminderRepository {
                                       'period_id', p.id, 'unit_id', u.unit_id, 'due_on', p.due_on),
                    'report.overdue:' || p.id || ':' || u.unit_id
             FROM report_periods p CROSS JOIN LATERAL ttdn_period_units(p.id) u
-            WHERE p.closed_at IS NULL AND \(day)::date > p.due_on AND \(day)::date <= p.due_on + \(window)
+            WHERE p.closed_at IS NULL AND \(day)::date > p.due_on AND \(day)::date <= p.due_on + \(window)::int
               AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.period_id = p.id AND r.unit_id = u.unit_id AND r.status IN ('submitted', 'accepted'))
             ON CONFLICT (occasion) DO NOTHING
             RETURNING 1
@@ -90,7 +90,7 @@ enum ReminderRepository {
                                       'assignment_id', o.id, 'unit_id', o.unit_id, 'due_on', o.deadline, 'days_before', \(days)),
                    'assignment.due_soon:' || o.id || ':' || \(days)
             FROM open o
-            WHERE o.deadline IS NOT NULL AND \(day)::date >= o.deadline - \(days) AND \(day)::date < o.deadline
+            WHERE o.deadline IS NOT NULL AND \(day)::date >= o.deadline - \(days)::int AND \(day)::date < o.deadline
             ON CONFLICT (occasion) DO NOTHING
             RETURNING 1
             """
@@ -113,7 +113,7 @@ enum ReminderRepository {
                                       'assignment_id', o.id, 'unit_id', o.unit_id, 'due_on', o.deadline),
                    'assignment.overdue:' || o.id
             FROM open o
-            WHERE o.deadline IS NOT NULL AND \(day)::date > o.deadline AND \(day)::date <= o.deadline + \(window)
+            WHERE o.deadline IS NOT NULL AND \(day)::date > o.deadline AND \(day)::date <= o.deadline + \(window)::int
             ON CONFLICT (occasion) DO NOTHING
             RETURNING 1
             """
@@ -133,7 +133,7 @@ enum ReminderRepository {
                    'training_session.registration_closing:' || s.id || ':' || \(days)
             FROM training_sessions s
             WHERE s.status IN ('planned', 'open') AND s.registration_deadline IS NOT NULL
-              AND \(day)::date >= s.registration_deadline - \(days) AND \(day)::date <= s.registration_deadline
+              AND \(day)::date >= s.registration_deadline - \(days)::int AND \(day)::date <= s.registration_deadline
             ON CONFLICT (occasion) DO NOTHING
             RETURNING 1
             """
