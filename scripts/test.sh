@@ -175,6 +175,10 @@ show_server_log() {
 contract_stage() {
     local ttdn db_url token http_port status=0
     ensure_venv || return 1
+    # The docs page is checked in a real browser.
+    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+        _apt_install chromium || return 1
+    fi
     swift build --product ttdn || return 1
     ttdn="$(swift build --show-bin-path)/ttdn" || return 1
 

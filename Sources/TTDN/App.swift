@@ -19,6 +19,8 @@ public struct AppDependencies: Sendable {
     var consolidatedDocument: ConsolidatedDocument? = nil
     var corsOrigins: [String] = []
     var attachmentMaxBytes = AppConfig().attachmentMaxBytes
+    /// The contract and the documentation page (absent only in `routeTable()`).
+    var documents: ApiDocuments? = nil
 }
 
 /// Metrics are process-global in swift-metrics: bootstrap once, reuse the registry after.
@@ -58,6 +60,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         }, limiter: dependencies.rateLimiter)
     let routes = Routes(router: router, authenticator: authenticator, changes: ChangeFeedTypes())
     OpsRoutes(pool: dependencies.pool, metrics: dependencies.metrics).register(routes)
+    DocsRoutes(documents: dependencies.documents).register(routes)
     UnitRoutes(pool: dependencies.pool).register(routes)
     PlanRoutes(pool: dependencies.pool).register(routes)
     PlanTaskRoutes(pool: dependencies.pool).register(routes)
@@ -112,7 +115,8 @@ public func buildApplication(
         pool: pool, metrics: bootstrapMetrics(), routes: RouteTable(), rateLimiter: limiter,
         tokenCache: TokenCache(lifetime: config.tokenCacheLifetime),
         consolidatedDocument: try ConsolidatedDocument(directory: URL(fileURLWithPath: config.templateDirectory)),
-        corsOrigins: config.corsOrigins, attachmentMaxBytes: config.attachmentMaxBytes)
+        corsOrigins: config.corsOrigins, attachmentMaxBytes: config.attachmentMaxBytes,
+        documents: loadDocuments(config, logger: logger))
     let router = buildRouter(dependencies)
     var app = Application(
         router: router,
@@ -128,6 +132,19 @@ public func buildApplication(
             ReminderScheduler(pool: pool, settings: config.reminders, logger: logger))
     }
     return app
+}
+
+/// The contract and the docs page; without them (a deployment that left them out) ttdn serves
+/// everything else and says so.
+func loadDocuments(_ config: AppConfig, logger: Logger) -> ApiDocuments? {
+    do {
+        return try ApiDocuments(openapi: URL(fileURLWithPath: config.openapiPath), directory: URL(fileURLWithPath: config.docsDirectory))
+    } catch {
+        logger.warning(
+            "openapi.yaml or the docs page not found; /openapi.yaml, /openapi.json and /docs answer 404",
+            metadata: ["openapi": .string(config.openapiPath), "docs": .string(config.docsDirectory)])
+        return nil
+    }
 }
 
 /// Serving an unmigrated database would fail request by request; refuse at start instead, and

@@ -16,6 +16,9 @@ public struct AppConfig: Sendable {
     public var corsOrigins: [String] = []
     /// Where document templates are (`consolidated-report/`).
     public var templateDirectory = "templates"
+    /// The contract served at `/openapi.yaml` and `/openapi.json`, and the `/docs` page's directory.
+    public var openapiPath = "openapi.yaml"
+    public var docsDirectory = "docs"
     /// Apply pending migrations at start instead of refusing to serve.
     public var migrateOnStart = false
     /// How long SIGTERM waits for requests in flight before the process exits.
@@ -50,6 +53,8 @@ public struct AppConfig: Sendable {
         if let ms = environment["TTDN_STATEMENT_TIMEOUT_MS"].flatMap(Int.init), ms > 0 { config.statementTimeoutMilliseconds = ms }
         if let dir = environment["TTDN_SQL_DIR"], !dir.isEmpty { config.sqlDirectory = dir }
         if let dir = environment["TTDN_TEMPLATE_DIR"], !dir.isEmpty { config.templateDirectory = dir }
+        if let path = environment["TTDN_OPENAPI"], !path.isEmpty { config.openapiPath = path }
+        if let dir = environment["TTDN_DOCS_DIR"], !dir.isEmpty { config.docsDirectory = dir }
         if let origins = environment["TTDN_CORS_ORIGINS"] {
             config.corsOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

@@ -64,7 +64,10 @@ final class TestServer: Sendable {
         config.port = 0
         config.sqlDirectory = sqlDirectory
         config.corsOrigins = ["https://dashboard.haiphong.gov.vn"]
-        config.templateDirectory = URL(fileURLWithPath: sqlDirectory).deletingLastPathComponent().appendingPathComponent("templates").path
+        let root = URL(fileURLWithPath: sqlDirectory).deletingLastPathComponent()
+        config.templateDirectory = root.appendingPathComponent("templates").path
+        config.openapiPath = root.appendingPathComponent("openapi.yaml").path
+        config.docsDirectory = root.appendingPathComponent("docs").path
         config.logLevel = .warning
         config.poolSize = 8
         config.rateLimitPerSecond = 0  // the concurrency tests fire hundreds of requests with one token

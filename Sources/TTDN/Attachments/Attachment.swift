@@ -84,7 +84,7 @@ enum EvidenceType: String, CaseIterable, Sendable {
     /// A ZIP is an ODT when its first entry says so (ODF's `mimetype`), a DOCX or XLSX when it
     /// holds the main part of one.
     private static func office(_ bytes: [UInt8]) -> EvidenceType? {
-        guard let archive = try? Archive(data: Data(bytes), accessMode: .read) else { return nil }
+        guard let archive = try? Archive(data: Data(bytes), accessMode: .read, pathEncoding: nil) else { return nil }
         if let mimetype = archive["mimetype"], mimetype.uncompressedSize < 200 {
             var text = Data()
             _ = try? archive.extract(mimetype) { text.append($0) }
