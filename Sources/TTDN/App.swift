@@ -51,6 +51,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     router.add(middleware: CanonicalPathMiddleware())
     router.add(middleware: HTTPSemanticsMiddleware(routes: dependencies.routes, allowedOrigins: dependencies.corsOrigins))
     router.add(middleware: ProblemMiddleware(routes: dependencies.routes))
+    router.add(middleware: CSVOptionsMiddleware())
 
     let pool = dependencies.pool, cache = dependencies.tokenCache
     let authenticator = Authenticator(

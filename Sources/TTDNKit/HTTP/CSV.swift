@@ -2,16 +2,31 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// `Accept: text/csv` on lists and aggregates: RFC 4180, UTF-8, a header row, CRLF line ends.
+/// `Accept: text/csv` on lists and aggregates: RFC 4180, UTF-8, a header row, CRLF line ends;
+/// with `?bom=true` a byte-order mark first (Excel on Windows then reads UTF-8: *Phòng Giáo dục*,
+/// not mojibake); a cell that a spreadsheet would run as a formula is neutralised (OWASP).
 public enum CSVOutput {
+    /// Set for the request by `CSVOptionsMiddleware` from `?bom=true`.
+    @TaskLocal package static var byteOrderMark = false
+    static let bomBytes: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// A cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`,
+    /// unless it is a plain number: a spreadsheet shows it as text instead of running it.
+    public static func neutralised(_ field: String) -> String {
+        guard let first = field.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return field }
+        if field.range(of: "^[-+]?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$", options: .regularExpression) != nil { return field }
+        return "'" + field
+    }
+
     public static func wanted(by request: Request) -> Bool {
         guard let accept = request.headers[.accept]?.lowercased() else { return false }
         return accept.contains("text/csv")
     }
 
     public static func line(_ fields: [String?]) -> String {
-        fields.map { field -> String in
-            guard let field else { return "" }
+        fields.map { raw -> String in
+            guard let raw else { return "" }
+            let field = neutralised(raw)
             let needsQuotes = field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
             return needsQuotes ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
         }.joined(separator: ",") + "\r\n"
@@ -26,7 +41,9 @@ public enum CSVOutput {
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8; header=present"
         headers[.contentDisposition] = "attachment; filename=\"\(filename).csv\""
+        let bom = byteOrderMark
         let body = ResponseBody { writer in
+            if bom { try await writer.write(ByteBuffer(bytes: bomBytes)) }
             try await writer.write(ByteBuffer(string: line(header)))
             var cursor: [String]?
             repeat {
@@ -48,7 +65,21 @@ public enum CSVOutput {
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8; header=present"
         headers[.contentDisposition] = "attachment; filename=\"\(filename).csv\""
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        var buffer = ByteBuffer()
+        if byteOrderMark { buffer.writeBytes(bomBytes) }
+        buffer.writeString(text)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+    }
+}
+
+/// Reads `?bom=true` once for the request, for whichever CSV it answers with.
+package struct CSVOptionsMiddleware: RouterMiddleware {
+    package typealias Context = AppRequestContext
+    package init() {}
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let bom = request.uri.queryParameters["bom"].map { $0 == "true" } ?? false
+        return try await CSVOutput.$byteOrderMark.withValue(bom) { try await next(request, context) }
     }
 }
 

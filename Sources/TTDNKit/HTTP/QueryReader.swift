@@ -16,6 +16,11 @@ public struct QueryReader {
             if !seen.insert(name).inserted { errors.append(FieldError(name, "must be given at most once")) }
             values[name] = String(value)
         }
+        // Every answer that can be CSV takes `bom` (`CSVOptionsMiddleware` applies it).
+        if let bom = values["bom"] {
+            known.insert("bom")
+            if bom != "true", bom != "false" { errors.append(FieldError("bom", "must be true or false")) }
+        }
     }
 
     public mutating func fail(_ name: String, _ message: String) { errors.append(FieldError(name, message)) }
