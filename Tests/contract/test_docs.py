@@ -37,7 +37,9 @@ def test_the_docs_page_lists_every_operation_in_headless_chromium():
     operation_ids = [op["operationId"] for item in spec["paths"].values() for op in item.values() if isinstance(op, dict) and "operationId" in op]
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
+            # A tall window: Swagger UI renders long lists of operations as they scroll into view.
             [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
+             f"--window-size=1280,{max(20000, 150 * len(operation_ids))}",
              "--virtual-time-budget=20000", "--dump-dom", _url("/docs")],
             capture_output=True, text=True, timeout=120, check=False)
     dom = result.stdout

@@ -36,7 +36,7 @@ struct DocsRoutes {
 
     /// The bytes with a strong ETag of their digest; 304 when the caller has them.
     static func response(_ request: Request, _ bytes: Data, type: String) throws -> Response {
-        let etag = "\"" + SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+        let etag = "\"v1-" + SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
         if Conditional.notModified(request, etag: etag) { return Conditional.notModifiedResponse(etag: etag) }
         var headers = HTTPFields()
         headers[.contentType] = type
