@@ -18,9 +18,30 @@ public enum CSVOutput {
         return "'" + field
     }
 
+    /// CSV, or the same table as an XLSX workbook (`Accept` names its media type).
     public static func wanted(by request: Request) -> Bool {
         guard let accept = request.headers[.accept]?.lowercased() else { return false }
-        return accept.contains("text/csv")
+        return accept.contains("text/csv") || accept.contains(XLSXWorkbook.mediaType)
+    }
+
+    /// Set for the request by `CSVOptionsMiddleware`: the table goes out as XLSX.
+    @TaskLocal package static var asWorkbook = false
+
+    static func workbookHeaders(_ filename: String) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.contentType] = XLSXWorkbook.mediaType
+        headers[.contentDisposition] = "attachment; filename=\"\(filename).xlsx\""
+        return headers
+    }
+
+    /// The whole table, built once every page has arrived, as a workbook.
+    static func workbook(filename: String, _ collect: @escaping @Sendable () async throws -> (header: [String], rows: [[String?]])) -> Response {
+        let body = ResponseBody { writer in
+            let table = try await collect()
+            try await writer.write(ByteBuffer(bytes: try XLSXWorkbook.build(header: table.header, rows: table.rows)))
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: workbookHeaders(filename), body: body)
     }
 
     public static func line(_ fields: [String?]) -> String {
@@ -38,6 +59,18 @@ public enum CSVOutput {
         header: [String], filename: String,
         fetch: @escaping @Sendable ([String]?) async throws -> (rows: [[String?]], next: [String]?)
     ) -> Response {
+        if asWorkbook {
+            return workbook(filename: filename) {
+                var rows: [[String?]] = []
+                var cursor: [String]?
+                repeat {
+                    let page = try await fetch(cursor)
+                    rows += page.rows
+                    cursor = page.next
+                } while cursor != nil
+                return (header, rows)
+            }
+        }
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8; header=present"
         headers[.contentDisposition] = "attachment; filename=\"\(filename).csv\""
@@ -60,6 +93,7 @@ public enum CSVOutput {
 
     /// A small CSV built in memory (aggregates, import reports).
     public static func response(header: [String], rows: [[String?]], filename: String) -> Response {
+        if asWorkbook { return workbook(filename: filename) { (header, rows) } }
         var text = line(header)
         for row in rows { text += line(row) }
         var headers = HTTPFields()
@@ -72,14 +106,17 @@ public enum CSVOutput {
     }
 }
 
-/// Reads `?bom=true` once for the request, for whichever CSV it answers with.
+/// Reads `?bom=true` and an `Accept` of XLSX once for the request, for whichever table it answers with.
 package struct CSVOptionsMiddleware: RouterMiddleware {
     package typealias Context = AppRequestContext
     package init() {}
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let bom = request.uri.queryParameters["bom"].map { $0 == "true" } ?? false
-        return try await CSVOutput.$byteOrderMark.withValue(bom) { try await next(request, context) }
+        let workbook = request.headers[.accept]?.lowercased().contains(XLSXWorkbook.mediaType) ?? false
+        return try await CSVOutput.$byteOrderMark.withValue(bom) {
+            try await CSVOutput.$asWorkbook.withValue(workbook) { try await next(request, context) }
+        }
     }
 }
 
@@ -107,10 +144,29 @@ extension CSVOutput {
     package static func stream<Item: Encodable & Sendable>(
         filename: String, fetch: @escaping @Sendable ([String]?, Int) async throws -> ([Item], [String]?)
     ) -> Response {
+        if asWorkbook {
+            return workbook(filename: filename) {
+                var header: [String] = []
+                var rows: [[String?]] = []
+                var cursor: [String]?
+                repeat {
+                    let (items, next) = try await fetch(cursor, 500)
+                    for item in items {
+                        let fields = try flatten(item)
+                        if header.isEmpty { header = fields.map(\.0) }
+                        rows.append(fields.map(\.1))
+                    }
+                    cursor = next
+                } while cursor != nil
+                return (header, rows)
+            }
+        }
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8; header=present"
         headers[.contentDisposition] = "attachment; filename=\"\(filename).csv\""
+        let bom = byteOrderMark
         let body = ResponseBody { writer in
+            if bom { try await writer.write(ByteBuffer(bytes: bomBytes)) }
             var cursor: [String]?
             var wroteHeader = false
             repeat {
