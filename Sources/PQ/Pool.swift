@@ -46,6 +46,11 @@ public final class PQPool: Sendable {
     /// Connections open now (idle and leased), for metrics and tests.
     public var openConnections: Int { state.withLock { $0.open } }
 
+    /// Open, idle and waiting now, read at once (for metrics).
+    public var statistics: (open: Int, idle: Int, waiters: Int) {
+        state.withLock { ($0.open, $0.idle.count, $0.waiters.count) }
+    }
+
     /// Lends a connection to `body` and takes it back, whatever happens.
     /// A connection found dead before its first statement is replaced and `body` runs again:
     /// nothing was sent on it, so nothing can run twice.

@@ -8,6 +8,11 @@ import ServiceLifecycle
 import Synchronization
 import TTDNKit
 
+/// The build, as `ttdn --version` and `ttdn_build_info` say it.
+public enum TTDNBuild {
+    public static let version = "0.2.0"
+}
+
 /// The application's long-lived parts, built once by `buildApplication`.
 public struct AppDependencies: Sendable {
     public let pool: PQPool
@@ -47,7 +52,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     // HEAD wherever GET is (RFC 9110): the GET's status and headers, no body.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: HTTPMetricsMiddleware(metrics: HTTPMetrics(registry: dependencies.metrics)))
     router.add(middleware: CanonicalPathMiddleware())
     router.add(middleware: HTTPSemanticsMiddleware(routes: dependencies.routes, allowedOrigins: dependencies.corsOrigins))
     router.add(middleware: ProblemMiddleware(routes: dependencies.routes))

@@ -11,7 +11,7 @@ struct TTDNCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ttdn",
         abstract: "REST API for the foreign-information plan of the Hai Phong Department of Education and Training.",
-        version: "0.1.0",
+        version: TTDNBuild.version,
         subcommands: [Serve.self, Migrate.self, Seed.self, Token.self, Routes.self]
     )
 }

@@ -23,7 +23,9 @@ struct OpsRoutes {
                 throw Problem.unavailable("the database is not reachable")
             }
         }
+        let runtime = RuntimeMetrics(registry: metrics, pool: pool, version: TTDNBuild.version)
         routes.add(.get, "/metrics", access: .public) { _, _ in
+            runtime.update()
             var buffer: [UInt8] = []
             metrics.emit(into: &buffer)
             var headers = HTTPFields()
