@@ -28,6 +28,20 @@ public struct AppDependencies: Sendable {
     var documents: ApiDocuments? = nil
 }
 
+/// Logging is process-global too: `LOG_FORMAT=json` installs the JSON handler, once.
+public enum AppLogging {
+    private static let installed = Mutex(false)
+
+    public static func bootstrap(format: String) {
+        let first = installed.withLock { installed -> Bool in
+            defer { installed = true }
+            return !installed
+        }
+        guard first, format == "json" else { return }
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+    }
+}
+
 /// Metrics are process-global in swift-metrics: bootstrap once, reuse the registry after.
 private let metricsRegistry: Mutex<PrometheusCollectorRegistry?> = Mutex(nil)
 

@@ -42,44 +42,80 @@ public struct AppConfig: Sendable {
 
     public init() {}
 
+    /// Settings given with a value ttdn cannot use, each as `NAME=value (what it must be)`;
+    /// `ttdn` refuses to start while there is one.
+    public var invalidSettings: [String] = []
+    /// `text` (key=value lines) or `json` (one JSON object per line).
+    public var logFormat = "text"
+
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
         var config = AppConfig()
-        if let host = environment["HOST"], !host.isEmpty { config.host = host }
-        if let port = environment["PORT"].flatMap(Int.init) { config.port = port }
+        var invalid: [String] = []
+        func text(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func integer(_ name: String, atLeast minimum: Int) -> Int? {
+            guard let raw = text(name) else { return nil }
+            guard let value = Int(raw), value >= minimum else {
+                invalid.append("\(name)=\(raw) (an integer of at least \(minimum))")
+                return nil
+            }
+            return value
+        }
+        func number(_ name: String, atLeast minimum: Double) -> Double? {
+            guard let raw = text(name) else { return nil }
+            guard let value = Double(raw), value >= minimum, value.isFinite else {
+                invalid.append("\(name)=\(raw) (a number of at least \(minimum))")
+                return nil
+            }
+            return value
+        }
+        if let host = text("HOST") { config.host = host }
+        if let port = integer("PORT", atLeast: 0) { config.port = port }
         config.databaseURL = environment["DATABASE_URL"] ?? ""
-        if let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) { config.logLevel = level }
-        if let size = environment["TTDN_POOL_SIZE"].flatMap(Int.init), size > 0 { config.poolSize = size }
-        if let ms = environment["TTDN_POOL_TIMEOUT_MS"].flatMap(Int.init), ms > 0 { config.poolAcquireTimeout = .milliseconds(ms) }
-        if let ms = environment["TTDN_STATEMENT_TIMEOUT_MS"].flatMap(Int.init), ms > 0 { config.statementTimeoutMilliseconds = ms }
-        if let dir = environment["TTDN_SQL_DIR"], !dir.isEmpty { config.sqlDirectory = dir }
-        if let dir = environment["TTDN_TEMPLATE_DIR"], !dir.isEmpty { config.templateDirectory = dir }
-        if let path = environment["TTDN_OPENAPI"], !path.isEmpty { config.openapiPath = path }
-        if let dir = environment["TTDN_DOCS_DIR"], !dir.isEmpty { config.docsDirectory = dir }
+        if let raw = text("LOG_LEVEL") {
+            if let level = Logger.Level(rawValue: raw) {
+                config.logLevel = level
+            } else {
+                invalid.append("LOG_LEVEL=\(raw) (\(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        }
+        if let raw = text("LOG_FORMAT") {
+            if ["text", "json"].contains(raw) { config.logFormat = raw } else { invalid.append("LOG_FORMAT=\(raw) (text or json)") }
+        }
+        if let size = integer("TTDN_POOL_SIZE", atLeast: 1) { config.poolSize = size }
+        if let ms = integer("TTDN_POOL_TIMEOUT_MS", atLeast: 1) { config.poolAcquireTimeout = .milliseconds(ms) }
+        if let ms = integer("TTDN_STATEMENT_TIMEOUT_MS", atLeast: 1) { config.statementTimeoutMilliseconds = ms }
+        if let dir = text("TTDN_SQL_DIR") { config.sqlDirectory = dir }
+        if let dir = text("TTDN_TEMPLATE_DIR") { config.templateDirectory = dir }
+        if let path = text("TTDN_OPENAPI") { config.openapiPath = path }
+        if let dir = text("TTDN_DOCS_DIR") { config.docsDirectory = dir }
         if let origins = environment["TTDN_CORS_ORIGINS"] {
             config.corsOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
-        if let seconds = environment["TTDN_SHUTDOWN_TIMEOUT_S"].flatMap(Int.init), seconds > 0 { config.shutdownTimeout = .seconds(seconds) }
-        if let rate = environment["TTDN_RATE_LIMIT_RPS"].flatMap(Double.init), rate >= 0 { config.rateLimitPerSecond = rate }
-        if let ms = environment["TTDN_TOKEN_CACHE_MS"].flatMap(Int.init), ms >= 0 { config.tokenCacheLifetime = .milliseconds(ms) }
-        if let burst = environment["TTDN_RATE_LIMIT_BURST"].flatMap(Double.init), burst >= 1 { config.rateLimitBurst = burst }
-        if let seconds = environment["TTDN_IDLE_TIMEOUT_S"].flatMap(Int.init), seconds > 0 { config.connectionLimits.idleTimeout = .seconds(seconds) }
-        if let seconds = environment["TTDN_BODY_TIMEOUT_S"].flatMap(Int.init), seconds > 0 {
-            config.connectionLimits.bodyReadTimeout = .seconds(seconds)
+        if let seconds = integer("TTDN_SHUTDOWN_TIMEOUT_S", atLeast: 1) { config.shutdownTimeout = .seconds(seconds) }
+        if let rate = number("TTDN_RATE_LIMIT_RPS", atLeast: 0) { config.rateLimitPerSecond = rate }
+        if let ms = integer("TTDN_TOKEN_CACHE_MS", atLeast: 0) { config.tokenCacheLifetime = .milliseconds(ms) }
+        if let burst = number("TTDN_RATE_LIMIT_BURST", atLeast: 1) { config.rateLimitBurst = burst }
+        if let seconds = integer("TTDN_IDLE_TIMEOUT_S", atLeast: 1) { config.connectionLimits.idleTimeout = .seconds(seconds) }
+        if let seconds = integer("TTDN_BODY_TIMEOUT_S", atLeast: 1) { config.connectionLimits.bodyReadTimeout = .seconds(seconds) }
+        if let count = integer("TTDN_MAX_CONNECTIONS", atLeast: 1) { config.connectionLimits.maxConnections = count }
+        if let bytes = integer("TTDN_ATTACHMENT_MAX_BYTES", atLeast: 1) { config.attachmentMaxBytes = bytes }
+        if let ms = integer("TTDN_WEBHOOK_POLL_MS", atLeast: 1) { config.webhooks.pollInterval = .milliseconds(ms) }
+        if let n = integer("TTDN_WEBHOOK_CONCURRENCY", atLeast: 1) { config.webhooks.maxConcurrent = n }
+        if let ms = integer("TTDN_WEBHOOK_TIMEOUT_MS", atLeast: 1) { config.webhooks.attemptTimeout = .milliseconds(ms) }
+        if let ms = integer("TTDN_WEBHOOK_RETRY_BASE_MS", atLeast: 1) { config.webhooks.retryBase = .milliseconds(ms) }
+        if let ms = integer("TTDN_WEBHOOK_RETRY_MAX_MS", atLeast: 1) { config.webhooks.retryMax = .milliseconds(ms) }
+        if let hours = integer("TTDN_WEBHOOK_RETRY_HOURS", atLeast: 24) { config.webhooks.retryWindow = .seconds(hours * 3600) }
+        if let n = integer("TTDN_WEBHOOK_DISABLE_AFTER", atLeast: 1) { config.webhooks.disableAfter = n }
+        if let raw = text("TTDN_REMINDER_DAYS") {
+            let parsed = raw.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            if parsed.isEmpty || parsed.contains(where: { ($0 ?? 0) < 1 }) {
+                invalid.append("TTDN_REMINDER_DAYS=\(raw) (days before a due date, comma-separated, e.g. 7,2)")
+            } else {
+                config.reminders.daysBefore = Array(Set(parsed.compactMap { $0 })).sorted(by: >)
+            }
         }
-        if let bytes = environment["TTDN_ATTACHMENT_MAX_BYTES"].flatMap(Int.init), bytes > 0 { config.attachmentMaxBytes = bytes }
-        if let ms = environment["TTDN_WEBHOOK_POLL_MS"].flatMap(Int.init), ms > 0 { config.webhooks.pollInterval = .milliseconds(ms) }
-        if let n = environment["TTDN_WEBHOOK_CONCURRENCY"].flatMap(Int.init), n > 0 { config.webhooks.maxConcurrent = n }
-        if let ms = environment["TTDN_WEBHOOK_TIMEOUT_MS"].flatMap(Int.init), ms > 0 { config.webhooks.attemptTimeout = .milliseconds(ms) }
-        if let ms = environment["TTDN_WEBHOOK_RETRY_BASE_MS"].flatMap(Int.init), ms > 0 { config.webhooks.retryBase = .milliseconds(ms) }
-        if let ms = environment["TTDN_WEBHOOK_RETRY_MAX_MS"].flatMap(Int.init), ms > 0 { config.webhooks.retryMax = .milliseconds(ms) }
-        if let hours = environment["TTDN_WEBHOOK_RETRY_HOURS"].flatMap(Int.init), hours >= 24 { config.webhooks.retryWindow = .seconds(hours * 3600) }
-        if let n = environment["TTDN_WEBHOOK_DISABLE_AFTER"].flatMap(Int.init), n > 0 { config.webhooks.disableAfter = n }
-        if let days = environment["TTDN_REMINDER_DAYS"] {
-            let parsed = days.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
-            if !parsed.isEmpty { config.reminders.daysBefore = Array(Set(parsed)).sorted(by: >) }
-        }
-        if let seconds = environment["TTDN_REMINDER_INTERVAL_S"].flatMap(Int.init), seconds > 0 { config.reminders.interval = .seconds(seconds) }
-        if let count = environment["TTDN_MAX_CONNECTIONS"].flatMap(Int.init), count > 0 { config.connectionLimits.maxConnections = count }
+        if let seconds = integer("TTDN_REMINDER_INTERVAL_S", atLeast: 1) { config.reminders.interval = .seconds(seconds) }
+        config.invalidSettings = invalid
         return config
     }
 

@@ -29,6 +29,10 @@ struct DatabaseOptions: ParsableArguments {
 
     func config() throws -> AppConfig {
         var config = AppConfig.fromEnvironment()
+        guard config.invalidSettings.isEmpty else {
+            throw ValidationError("invalid settings: \(config.invalidSettings.joined(separator: "; "))")
+        }
+        AppLogging.bootstrap(format: config.logFormat)
         if let databaseURL { config.databaseURL = databaseURL }
         if let sqlDir { config.sqlDirectory = sqlDir }
         if let logLevel {

@@ -280,11 +280,9 @@ struct RouteSweepTests {
         let editor = try await server.token(.editor, unit: (try await server.createUnit())["id"] as? String)
         let before = try await server.pool.query("SELECT count(*)::int8 AS n FROM audit_events")[0].decode("n", as: Int.self)
         for route in routeTable().routes where route.template.hasPrefix("/v1") {
-            let path = route.template
-                .replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
-                .replacingOccurrences(of: "{assignment_id}", with: UUID().uuidString.lowercased())
-                .replacingOccurrences(of: "{participant_id}", with: UUID().uuidString.lowercased())
-                .replacingOccurrences(of: "{task_id}", with: UUID().uuidString.lowercased())
+            // Every capture (`{id}`, `{assignment_id}`, `{delivery_id}` ...) becomes an id.
+            let path = route.template.replacingOccurrences(
+                of: "\\{[a-z_]+\\}", with: UUID().uuidString.lowercased(), options: .regularExpression)
             let method = route.method.rawValue
             let body: Any? = method == "GET" || method == "DELETE" ? nil : [String: Any]()
             let anonymous = try await server.request(method, path, json: body, headers: ["Authorization": ""])

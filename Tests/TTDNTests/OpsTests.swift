@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Synchronization
 import TTDN
 import TTDNKit
 import TestSupport
@@ -79,5 +81,44 @@ struct OpsTests {
         let wrongType = try await server.request(
             "POST", "/v1/units", body: Data("code=x".utf8), headers: ["Content-Type": "application/x-www-form-urlencoded"])
         #expect(wrongType.status == 415)
+    }
+
+    @Test func jsonLogsAreOneObjectPerLineWithMillisecondTimestamps() throws {
+        let lines = Mutex<[[UInt8]]>([])
+        var handler = JSONLogHandler(label: "ttdn") { line in lines.withLock { $0.append(line) } }
+        handler[metadataKey: "request_id"] = "abc"
+        var logger = Logger(label: "ttdn") { _ in handler }
+        logger.logLevel = .info
+        logger.info("request", metadata: ["status": .stringConvertible(200), "path": "/v1/units"])
+        logger.debug("not at info")
+        let written = lines.withLock { $0 }
+        #expect(written.count == 1)
+        let line = try #require(written.first)
+        #expect(line.last == UInt8(ascii: "\n"))
+        #expect(line.dropLast().contains(UInt8(ascii: "\n")) == false)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+        #expect(object["message"] as? String == "request")
+        #expect(object["level"] as? String == "info")
+        #expect(object["request_id"] as? String == "abc")
+        #expect(object["status"] as? String == "200")
+        let timestamp = try #require(object["timestamp"] as? String)
+        #expect(timestamp.range(of: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$", options: .regularExpression) != nil)
+    }
+
+    @Test func everyBadSettingIsRefusedWithItsName() {
+        let config = AppConfig.fromEnvironment([
+            "LOG_LEVEL": "verbose", "LOG_FORMAT": "xml", "TTDN_POOL_SIZE": "0", "PORT": "eighty", "TTDN_REMINDER_DAYS": "7,soon",
+            "TTDN_WEBHOOK_RETRY_HOURS": "12", "TTDN_RATE_LIMIT_RPS": "fast",
+        ])
+        let names = config.invalidSettings.map { String($0.prefix { $0 != "=" }) }
+        #expect(
+            Set(names) == [
+                "LOG_LEVEL", "LOG_FORMAT", "TTDN_POOL_SIZE", "PORT", "TTDN_REMINDER_DAYS", "TTDN_WEBHOOK_RETRY_HOURS", "TTDN_RATE_LIMIT_RPS",
+            ])
+        #expect(config.invalidSettings.contains { $0.hasPrefix("LOG_LEVEL=verbose (trace, debug, info") })
+        let good = AppConfig.fromEnvironment(["LOG_LEVEL": "debug", "LOG_FORMAT": "json", "TTDN_REMINDER_DAYS": "10, 3"])
+        #expect(good.invalidSettings.isEmpty)
+        #expect(good.logFormat == "json")
+        #expect(good.reminders.daysBefore == [10, 3])
     }
 }

@@ -34,6 +34,8 @@ package struct RequestLogMiddleware: RouterMiddleware {
             return valid ? id : nil
         }
         context.requestID = supplied ?? UUID().lowercasedString
+        // One request id in the log: ours (the caller's when valid), not Hummingbird's own too.
+        context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         let start = ContinuousClock.now
         var response: Response
@@ -47,18 +49,36 @@ package struct RequestLogMiddleware: RouterMiddleware {
             ).response()
         }
         response.headers[.requestID] = context.requestID
+        // Logged once the body is written: a streamed CSV's time is the whole of it.
+        let logger = context.logger
+        let metadata: Logger.Metadata = [
+            "method": .string(request.method.rawValue),
+            "path": .string(request.uri.path),
+            "status": .stringConvertible(response.status.code),
+            "token": .string(RequestLogMiddleware.publicID(request) ?? "-"),
+            "client": .string(context.clientAddress ?? "-"),
+        ]
+        let original = response.body
+        response.body = ResponseBody(contentLength: original.contentLength) { writer in
+            var outcome = metadata
+            do {
+                try await original.write(writer)
+            } catch {
+                outcome["error"] = .string("the answer was cut off")
+                Self.log(logger, outcome, since: start)
+                throw error
+            }
+            Self.log(logger, outcome, since: start)
+        }
+        return response
+    }
+
+    static func log(_ logger: Logger, _ metadata: Logger.Metadata, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        context.logger.info(
-            "request",
-            metadata: [
-                "method": .string(request.method.rawValue),
-                "path": .string(request.uri.path),
-                "status": .stringConvertible(response.status.code),
-                "duration_ms": .string(String(format: "%.2f", milliseconds)),
-                "token": .string(RequestLogMiddleware.publicID(request) ?? "-"),
-            ])
-        return response
+        var metadata = metadata
+        metadata["duration_ms"] = .string(String(format: "%.2f", milliseconds))
+        logger.info("request", metadata: metadata)
     }
 }
 
