@@ -121,4 +121,21 @@ struct OpsTests {
         #expect(good.logFormat == "json")
         #expect(good.reminders.daysBefore == [10, 3])
     }
+
+    /// `.env.example` gives every setting a value ttdn takes: its defaults.
+    @Test func theExampleEnvironmentIsValidAndItsDefaultsAreTheDefaults() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".env.example")
+        var environment: [String: String] = [:]
+        for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2 { environment[String(parts[0])] = String(parts[1]) }
+        }
+        #expect(environment.count >= 30)
+        let example = AppConfig.fromEnvironment(environment), defaults = AppConfig()
+        #expect(example.invalidSettings.isEmpty)
+        #expect(example.port == defaults.port && example.poolSize == defaults.poolSize && example.attachmentMaxBytes == defaults.attachmentMaxBytes)
+        #expect(example.reminders.daysBefore == defaults.reminders.daysBefore)
+        #expect(example.webhooks.retryWindow == defaults.webhooks.retryWindow && example.webhooks.disableAfter == defaults.webhooks.disableAfter)
+    }
 }
