@@ -196,3 +196,23 @@ END $$;
 CREATE TRIGGER outbox_events_notify AFTER INSERT ON outbox_events
     REFERENCING NEW TABLE AS new_events
     FOR EACH STATEMENT EXECUTE FUNCTION outbox_events_notify();
+
+-- ------------------------------------------------------------------ what reminders are about
+-- The expected units of every open period that have not submitted (a submitted or accepted
+-- report counts; a draft or a returned one does not).
+CREATE FUNCTION ttdn_units_yet_to_report()
+RETURNS TABLE (period_id text, period_title text, due_on date, unit_id uuid) LANGUAGE sql STABLE AS $$
+    SELECT p.id, p.title::text, p.due_on, u.unit_id
+    FROM report_periods p CROSS JOIN LATERAL ttdn_period_units(p.id) u
+    WHERE p.closed_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.period_id = p.id AND r.unit_id = u.unit_id AND r.status IN ('submitted', 'accepted'))
+$$;
+
+-- The assignments not done on a day, with their deadline: their own, or their task's.
+CREATE FUNCTION ttdn_open_assignments(on_day date)
+RETURNS TABLE (assignment_id uuid, unit_id uuid, task_code text, task_title text, deadline date) LANGUAGE sql STABLE AS $$
+    SELECT a.id, a.unit_id, t.code::text, t.title::text, coalesce(a.due_on, ttdn_task_deadline(t.due_on, t.year, t.quarter))
+    FROM plan_task_assignments a JOIN plan_tasks t ON t.id = a.task_id
+    JOIN ttdn_assignment_states(on_day, NULL) s ON s.assignment_id = a.id
+    WHERE s.status NOT IN ('done', 'cancelled')
+$$;

@@ -37,19 +37,18 @@ enum ReminderRepository {
         }
     }
 
-    /// Expected units of an open period due within `days` that have not submitted.
+    /// Expected units of an open period due within `days` that have not submitted (`ttdn_units_yet_to_report`).
     private static func reportsDueSoon(on day: CalendarDate, days: Int, _ connection: PQConnection) async throws -> Int {
         try await connection.query(
             """
             INSERT INTO outbox_events (type, occurred_at, resource_type, resource_id, unit_id, data, occasion)
-            SELECT 'report.due_soon', now(), 'report_periods', p.id, u.unit_id,
-                   jsonb_build_object('title', 'Sắp đến hạn gửi báo cáo: ' || p.title, 'body',
-                                      'Hạn gửi ' || p.title || ' là ngày ' || to_char(p.due_on, 'DD/MM/YYYY') || '.',
-                                      'period_id', p.id, 'unit_id', u.unit_id, 'due_on', p.due_on, 'days_before', \(days)),
-                   'report.due_soon:' || p.id || ':' || u.unit_id || ':' || \(days)
-            FROM report_periods p CROSS JOIN LATERAL ttdn_period_units(p.id) u
-            WHERE p.closed_at IS NULL AND \(day)::date >= p.due_on - \(days)::int AND \(day)::date < p.due_on
-              AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.period_id = p.id AND r.unit_id = u.unit_id AND r.status IN ('submitted', 'accepted'))
+            SELECT 'report.due_soon', now(), 'report_periods', m.period_id, m.unit_id,
+                   jsonb_build_object('title', 'Sắp đến hạn gửi báo cáo: ' || m.period_title, 'body',
+                                      'Hạn gửi ' || m.period_title || ' là ngày ' || to_char(m.due_on, 'DD/MM/YYYY') || '.',
+                                      'period_id', m.period_id, 'unit_id', m.unit_id, 'due_on', m.due_on, 'days_before', \(days)),
+                   'report.due_soon:' || m.period_id || ':' || m.unit_id || ':' || \(days)
+            FROM ttdn_units_yet_to_report() m
+            WHERE \(day)::date >= m.due_on - \(days)::int AND \(day)::date < m.due_on
             ON CONFLICT (occasion) DO NOTHING
             RETURNING 1
             """
@@ -60,36 +59,30 @@ enum ReminderRepository {
         try await connection.query(
             """
             INSERT INTO outbox_events (type, occurred_at, resource_type, resource_id, unit_id, data, occasion)
-            SELECT 'report.overdue', now(), 'report_periods', p.id, u.unit_id,
-                   jsonb_build_object('title', 'Quá hạn gửi báo cáo: ' || p.title, 'body',
-                                      'Đơn vị chưa gửi ' || p.title || ', hạn ngày ' || to_char(p.due_on, 'DD/MM/YYYY') || '.',
-                                      'period_id', p.id, 'unit_id', u.unit_id, 'due_on', p.due_on),
-                   'report.overdue:' || p.id || ':' || u.unit_id
-            FROM report_periods p CROSS JOIN LATERAL ttdn_period_units(p.id) u
-            WHERE p.closed_at IS NULL AND \(day)::date > p.due_on AND \(day)::date <= p.due_on + \(window)::int
-              AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.period_id = p.id AND r.unit_id = u.unit_id AND r.status IN ('submitted', 'accepted'))
+            SELECT 'report.overdue', now(), 'report_periods', m.period_id, m.unit_id,
+                   jsonb_build_object('title', 'Quá hạn gửi báo cáo: ' || m.period_title, 'body',
+                                      'Đơn vị chưa gửi ' || m.period_title || ', hạn ngày ' || to_char(m.due_on, 'DD/MM/YYYY') || '.',
+                                      'period_id', m.period_id, 'unit_id', m.unit_id, 'due_on', m.due_on),
+                   'report.overdue:' || m.period_id || ':' || m.unit_id
+            FROM ttdn_units_yet_to_report() m
+            WHERE \(day)::date > m.due_on AND \(day)::date <= m.due_on + \(window)::int
             ON CONFLICT (occasion) DO NOTHING
             RETURNING 1
             """
         ).count
     }
 
+    /// Assignments not done (`ttdn_open_assignments`) within `days` of their deadline.
     private static func assignmentsDueSoon(on day: CalendarDate, days: Int, _ connection: PQConnection) async throws -> Int {
         try await connection.query(
             """
-            WITH open AS (
-                SELECT a.id, a.unit_id, t.code, t.title, coalesce(a.due_on, ttdn_task_deadline(t.due_on, t.year, t.quarter)) AS deadline
-                FROM plan_task_assignments a JOIN plan_tasks t ON t.id = a.task_id
-                JOIN ttdn_assignment_states(\(day)::date, NULL) s ON s.assignment_id = a.id
-                WHERE s.status NOT IN ('done', 'cancelled')
-            )
             INSERT INTO outbox_events (type, occurred_at, resource_type, resource_id, unit_id, data, occasion)
-            SELECT 'assignment.due_soon', now(), 'plan_task_assignments', o.id::text, o.unit_id,
-                   jsonb_build_object('title', 'Sắp đến hạn nhiệm vụ ' || o.code, 'body',
-                                      o.title || ' — hạn ngày ' || to_char(o.deadline, 'DD/MM/YYYY') || '.',
-                                      'assignment_id', o.id, 'unit_id', o.unit_id, 'due_on', o.deadline, 'days_before', \(days)),
-                   'assignment.due_soon:' || o.id || ':' || \(days)
-            FROM open o
+            SELECT 'assignment.due_soon', now(), 'plan_task_assignments', o.assignment_id::text, o.unit_id,
+                   jsonb_build_object('title', 'Sắp đến hạn nhiệm vụ ' || o.task_code, 'body',
+                                      o.task_title || ' — hạn ngày ' || to_char(o.deadline, 'DD/MM/YYYY') || '.',
+                                      'assignment_id', o.assignment_id, 'unit_id', o.unit_id, 'due_on', o.deadline, 'days_before', \(days)),
+                   'assignment.due_soon:' || o.assignment_id || ':' || \(days)
+            FROM ttdn_open_assignments(\(day)::date) o
             WHERE o.deadline IS NOT NULL AND \(day)::date >= o.deadline - \(days)::int AND \(day)::date < o.deadline
             ON CONFLICT (occasion) DO NOTHING
             RETURNING 1
@@ -100,19 +93,13 @@ enum ReminderRepository {
     private static func assignmentsOverdue(on day: CalendarDate, window: Int, _ connection: PQConnection) async throws -> Int {
         try await connection.query(
             """
-            WITH open AS (
-                SELECT a.id, a.unit_id, t.code, t.title, coalesce(a.due_on, ttdn_task_deadline(t.due_on, t.year, t.quarter)) AS deadline
-                FROM plan_task_assignments a JOIN plan_tasks t ON t.id = a.task_id
-                JOIN ttdn_assignment_states(\(day)::date, NULL) s ON s.assignment_id = a.id
-                WHERE s.status NOT IN ('done', 'cancelled')
-            )
             INSERT INTO outbox_events (type, occurred_at, resource_type, resource_id, unit_id, data, occasion)
-            SELECT 'assignment.overdue', now(), 'plan_task_assignments', o.id::text, o.unit_id,
-                   jsonb_build_object('title', 'Quá hạn nhiệm vụ ' || o.code, 'body',
-                                      o.title || ' — hạn ngày ' || to_char(o.deadline, 'DD/MM/YYYY') || '.',
-                                      'assignment_id', o.id, 'unit_id', o.unit_id, 'due_on', o.deadline),
-                   'assignment.overdue:' || o.id
-            FROM open o
+            SELECT 'assignment.overdue', now(), 'plan_task_assignments', o.assignment_id::text, o.unit_id,
+                   jsonb_build_object('title', 'Quá hạn nhiệm vụ ' || o.task_code, 'body',
+                                      o.task_title || ' — hạn ngày ' || to_char(o.deadline, 'DD/MM/YYYY') || '.',
+                                      'assignment_id', o.assignment_id, 'unit_id', o.unit_id, 'due_on', o.deadline),
+                   'assignment.overdue:' || o.assignment_id
+            FROM ttdn_open_assignments(\(day)::date) o
             WHERE o.deadline IS NOT NULL AND \(day)::date > o.deadline AND \(day)::date <= o.deadline + \(window)::int
             ON CONFLICT (occasion) DO NOTHING
             RETURNING 1
