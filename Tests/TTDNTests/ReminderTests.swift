@@ -123,6 +123,11 @@ struct ReminderTests {
                 $0["title"] as? String == "Đề nghị gửi báo cáo 6 tháng" && $0["body"] as? String == "Các đơn vị gửi báo cáo trước ngày 05/5."
             })
         #expect(try await server.post("/v1/messages", ["title": "X", "body": "Y"]).status == 422)
+        // Nobody would receive it: the school has no units below it.
+        let nobody = try await server.post("/v1/messages", ["title": "X", "body": "Y", "parent_id": school])
+        #expect(nobody.status == 422)
+        #expect(nobody.errorFields == ["parent_id"])
+        #expect(try await server.get("/v1/notifications?type=message.sent", token: editor).items.count == 1)
         #expect(try await server.post("/v1/messages", ["title": "X", "body": "Y", "unit_kind": "castle"]).status == 422)
         #expect(try await server.post("/v1/messages", ["title": "X", "body": "Y", "unit_id": school], token: editor).status == 403)
 

@@ -189,7 +189,9 @@ BEGIN
            e.resource_type, e.resource_id, e.occurred_at
     FROM new_events e
     WHERE e.type IN ('report.due_soon', 'report.overdue', 'assignment.due_soon', 'assignment.overdue',
-                     'training_session.registration_closing', 'report.returned', 'assignment.created', 'message.sent');
+                     'training_session.registration_closing', 'report.returned', 'assignment.created', 'message.sent')
+      -- What seeding records is the starting state, not news for anybody's inbox.
+      AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.id = e.audit_event_id AND a.request_id = 'seed');
     RETURN NULL;
 END $$;
 

@@ -67,7 +67,13 @@ struct NotificationRoutes {
             if let kind = fields.unitKind.value, try await !MessageRepository.isUnitKind(kind, on: write.connection) {
                 throw Problem.validation([FieldError("unit_kind", "is not a kind of unit")])
             }
-            return try await MessageRepository.send(fields, on: day, sentBy: write.principal?.tokenID, on: write.connection)
+            let message = try await MessageRepository.send(fields, on: day, sentBy: write.principal?.tokenID, on: write.connection)
+            // A message nobody receives is a mistake (a kind of unit abolished, an empty parent): say so, keep nothing.
+            guard !message.recipients.isEmpty else {
+                let field = fields.unitID.value != nil ? "unit_id" : fields.unitKind.value != nil ? "unit_kind" : "parent_id"
+                throw Problem.validation([FieldError(field, "names no unit that exists today (\(day)); nobody would receive the message")])
+            }
+            return message
         }
     }
 
