@@ -136,7 +136,7 @@ struct AttachmentRoutes {
             return (attachment, try await AttachmentRepository.chunkCount(of: id, on: connection))
         }
         // The bytes never change: their digest is a strong validator.
-        let etag = "\"sha256-\(attachment.sha256)\""
+        let etag = "\"v1-sha256-\(attachment.sha256)\""
         if Conditional.notModified(request, etag: etag) { return Conditional.notModifiedResponse(etag: etag) }
         var headers = HTTPFields()
         headers[.contentType] = attachment.contentType
