@@ -20,8 +20,10 @@ struct SpreadsheetTests {
 
     @Test func aByteOrderMarkWhenAskedAndAFormulaTitleGoesOutAsText() async throws {
         let server = try await TestServer.get()
-        let unit = try await server.createUnit(["name": "=Phòng Giáo dục \(uniqueCode())"])
-        let path = "/v1/units?q=\(unit["code"] as! String)"
+        // A word of letters only: search splits codes at their dashes and digits.
+        let word = "bom" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(10))
+        _ = try await server.createUnit(["name": "=Phòng Giáo dục \(word)"])
+        let path = "/v1/units?q=\(word)"
         let plain = try await server.get(path, headers: ["Accept": "text/csv"])
         #expect(plain.body.prefix(3) != Data([0xEF, 0xBB, 0xBF]))
         #expect(plain.text.contains(",'=Phòng Giáo dục "))
