@@ -34,11 +34,7 @@ struct AttachmentRoutes {
     /// The attachment, when the caller may see its parent; 404 otherwise.
     private func visible(_ id: UUID, caller: Principal, on connection: PQConnection) async throws -> Attachment {
         guard let attachment = try await AttachmentRepository.find(id, on: connection) else { throw Problem.notFound(AttachmentRepository.noun) }
-        do {
-            _ = try await parent(of: attachment).requireVisible(attachment.parentId, to: caller, on: connection)
-        } catch let problem as Problem where problem.status == .notFound {
-            throw Problem.notFound(AttachmentRepository.noun)
-        }
+        _ = try await parent(of: attachment).requireVisible(attachment.parentId, to: caller, on: connection, as: AttachmentRepository.noun)
         return attachment
     }
 
@@ -165,12 +161,7 @@ struct AttachmentRoutes {
             AttachmentRepository.self, id, request: request, context: context, pool: pool,
             authorize: { current, write in
                 let parent = self.parent(of: current)
-                let unit: UUID?
-                do {
-                    unit = try await parent.requireVisible(current.parentId, to: caller, on: write.connection)
-                } catch let problem as Problem where problem.status == .notFound {
-                    throw Problem.notFound(AttachmentRepository.noun)
-                }
+                let unit = try await parent.requireVisible(current.parentId, to: caller, on: write.connection, as: AttachmentRepository.noun)
                 try await parent.requireWritable(current.parentId, unit, caller, write.connection)
             })
     }

@@ -28,11 +28,7 @@ struct CommentRoutes {
 
     /// The comment, when the caller may see its parent; 404 otherwise.
     private func requireVisible(_ comment: Comment, to caller: Principal, on connection: PQConnection) async throws {
-        do {
-            _ = try await parent(of: comment).requireVisible(comment.parentId, to: caller, on: connection)
-        } catch let problem as Problem where problem.status == .notFound {
-            throw Problem.notFound(CommentRepository.noun)
-        }
+        _ = try await parent(of: comment).requireVisible(comment.parentId, to: caller, on: connection, as: CommentRepository.noun)
     }
 
     func thread(_ parent: ParentResource) -> Routes.Handler {

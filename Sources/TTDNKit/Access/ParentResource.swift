@@ -30,9 +30,14 @@ package struct ParentResource: Sendable {
         self.requireWritable = requireWritable
     }
 
-    /// The parent's unit, or the 404 of a parent the caller may not see.
-    package func requireVisible(_ id: UUID, to caller: Principal, on connection: PQConnection) async throws -> UUID? {
-        guard let unit = try await visibleUnit(id, caller, connection) else { throw Problem.notFound(noun) }
+    /// The parent's unit, or a 404 when the caller may not see it: naming the parent, or `record`
+    /// (the attachment or comment asked for, whose parent the caller must not learn of).
+    package func requireVisible(
+        _ id: UUID, to caller: Principal, on connection: PQConnection, as record: String? = nil
+    ) async throws
+        -> UUID?
+    {
+        guard let unit = try await visibleUnit(id, caller, connection) else { throw Problem.notFound(record ?? noun) }
         return unit
     }
 
