@@ -1,5 +1,7 @@
+import Configuration
 import Foundation
 import Logging
+import SystemPackage
 import TTDNKit
 
 /// Everything ttdn reads from its environment, in one place. Flags of `ttdn serve` override it.
@@ -48,10 +50,77 @@ public struct AppConfig: Sendable {
     /// `text` (key=value lines) or `json` (one JSON object per line).
     public var logFormat = "text"
 
+    /// Every setting from, first match winning: `options` (what `ttdn` itself parsed: `--port`,
+    /// `--database-url` ..., by setting name), `arguments` (any other setting on the command line,
+    /// `--ttdn-pool-size 4`), `environment`, then `configFile` or `TTDN_CONFIG_FILE` (a file in
+    /// `.env` form, as `.env.example`). An unknown argument or an unreadable file is refused like a bad value.
+    public static func load(
+        options: [String: String] = [:], arguments: [String] = [], configFile: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async -> AppConfig {
+        var problems: [String] = []
+        let known = Set(settingNames.map { "--" + $0.lowercased().replacingOccurrences(of: "_", with: "-") })
+        if let stray = arguments.first, !stray.hasPrefix("--") { problems.append("\(stray) (an argument ttdn does not take)") }
+        for argument in arguments where argument.hasPrefix("--") && !known.contains(String(argument.prefix { $0 != "=" })) {
+            problems.append("\(argument) (not a setting of ttdn; the settings are listed in .env.example)")
+        }
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(
+                name: "options",
+                values: Dictionary(
+                    uniqueKeysWithValues: options.map {
+                        (AbsoluteConfigKey(key($0.key)), ConfigValue(.string($0.value), isSecret: $0.key == "DATABASE_URL"))
+                    })),
+            CommandLineArgumentsProvider(arguments: ["ttdn"] + arguments),
+            EnvironmentVariablesProvider(environmentVariables: environment),
+        ]
+        if let file = configFile ?? environment["TTDN_CONFIG_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            do {
+                providers.append(try await EnvironmentVariablesProvider(environmentFilePath: FilePath(file)))
+            } catch {
+                problems.append("TTDN_CONFIG_FILE=\(file) (a readable file of NAME=value lines, as .env.example)")
+            }
+        }
+        var config = load(from: ConfigReader(providers: providers))
+        config.invalidSettings = problems + config.invalidSettings
+        return config
+    }
+
+    /// The settings read from `environment` alone (a test's, or the process's).
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
+        load(from: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: environment)))
+    }
+
+    /// Every setting's name as the environment spells it; `key(_:)` gives the reader's key,
+    /// `--name-in-dashes` the command line's.
+    public static let settingNames = [
+        "HOST", "PORT", "DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT", "TTDN_POOL_SIZE", "TTDN_POOL_TIMEOUT_MS",
+        "TTDN_STATEMENT_TIMEOUT_MS", "TTDN_SQL_DIR", "TTDN_TEMPLATE_DIR", "TTDN_OPENAPI", "TTDN_DOCS_DIR", "TTDN_CORS_ORIGINS",
+        "TTDN_SHUTDOWN_TIMEOUT_S", "TTDN_RATE_LIMIT_RPS", "TTDN_TOKEN_CACHE_MS", "TTDN_RATE_LIMIT_BURST", "TTDN_IDLE_TIMEOUT_S",
+        "TTDN_BODY_TIMEOUT_S", "TTDN_MAX_CONNECTIONS", "TTDN_ATTACHMENT_MAX_BYTES", "TTDN_WEBHOOK_POLL_MS",
+        "TTDN_WEBHOOK_CONCURRENCY", "TTDN_WEBHOOK_TIMEOUT_MS", "TTDN_WEBHOOK_RETRY_BASE_MS", "TTDN_WEBHOOK_RETRY_MAX_MS",
+        "TTDN_WEBHOOK_RETRY_HOURS", "TTDN_WEBHOOK_DISABLE_AFTER", "TTDN_REMINDER_DAYS", "TTDN_REMINDER_INTERVAL_S",
+    ]
+
+    /// The reader's key of a setting: `TTDN_POOL_SIZE` is `ttdn.pool.size`, which swift-configuration
+    /// looks up as `TTDN_POOL_SIZE` in the environment and a `.env` file, `--ttdn-pool-size` on the command line.
+    public static func key(_ name: String) -> ConfigKey { ConfigKey(name.lowercased().split(separator: "_").map(String.init)) }
+
+    /// Every setting from `reader`, each checked: a value ttdn cannot use is listed in `invalidSettings`
+    /// by its name, never silently replaced by the default.
+    public static func load(from reader: ConfigReader) -> AppConfig {
         var config = AppConfig()
         var invalid: [String] = []
-        func text(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func text(_ name: String) -> String? {
+            let secret = name == "DATABASE_URL"
+            // The command line splits a value at commas; such a value is still one text here.
+            let value =
+                reader.string(forKey: key(name), isSecret: secret) ?? reader.stringArray(forKey: key(name), isSecret: secret)?.joined(separator: ",")
+            return value.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func list(_ name: String) -> [String]? {
+            reader.stringArray(forKey: key(name)).map { $0.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
         func integer(_ name: String, atLeast minimum: Int) -> Int? {
             guard let raw = text(name) else { return nil }
             guard let value = Int(raw), value >= minimum else {
@@ -70,7 +139,7 @@ public struct AppConfig: Sendable {
         }
         if let host = text("HOST") { config.host = host }
         if let port = integer("PORT", atLeast: 0) { config.port = port }
-        config.databaseURL = environment["DATABASE_URL"] ?? ""
+        config.databaseURL = text("DATABASE_URL") ?? ""
         if let raw = text("LOG_LEVEL") {
             if let level = Logger.Level(rawValue: raw) {
                 config.logLevel = level
@@ -88,9 +157,7 @@ public struct AppConfig: Sendable {
         if let dir = text("TTDN_TEMPLATE_DIR") { config.templateDirectory = dir }
         if let path = text("TTDN_OPENAPI") { config.openapiPath = path }
         if let dir = text("TTDN_DOCS_DIR") { config.docsDirectory = dir }
-        if let origins = environment["TTDN_CORS_ORIGINS"] {
-            config.corsOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
+        if let origins = list("TTDN_CORS_ORIGINS") { config.corsOrigins = origins }
         if let seconds = integer("TTDN_SHUTDOWN_TIMEOUT_S", atLeast: 1) { config.shutdownTimeout = .seconds(seconds) }
         if let rate = number("TTDN_RATE_LIMIT_RPS", atLeast: 0) { config.rateLimitPerSecond = rate }
         if let ms = integer("TTDN_TOKEN_CACHE_MS", atLeast: 0) { config.tokenCacheLifetime = .milliseconds(ms) }
@@ -106,8 +173,8 @@ public struct AppConfig: Sendable {
         if let ms = integer("TTDN_WEBHOOK_RETRY_MAX_MS", atLeast: 1) { config.webhooks.retryMax = .milliseconds(ms) }
         if let hours = integer("TTDN_WEBHOOK_RETRY_HOURS", atLeast: 24) { config.webhooks.retryWindow = .seconds(hours * 3600) }
         if let n = integer("TTDN_WEBHOOK_DISABLE_AFTER", atLeast: 1) { config.webhooks.disableAfter = n }
-        if let raw = text("TTDN_REMINDER_DAYS") {
-            let parsed = raw.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if let days = list("TTDN_REMINDER_DAYS"), !days.isEmpty {
+            let raw = days.joined(separator: ","), parsed = days.map { Int($0) }
             if parsed.isEmpty || parsed.contains(where: { ($0 ?? 0) < 1 }) {
                 invalid.append("TTDN_REMINDER_DAYS=\(raw) (days before a due date, comma-separated, e.g. 7,2)")
             } else {

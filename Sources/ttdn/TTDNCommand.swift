@@ -27,18 +27,21 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical (default: $LOG_LEVEL or info).")
     var logLevel: String?
 
-    func config() throws -> AppConfig {
-        var config = AppConfig.fromEnvironment()
+    @Option(help: "A file of NAME=value settings, as .env.example (default: $TTDN_CONFIG_FILE, else none).")
+    var configFile: String?
+
+    /// The settings: these options, then `settings` (further `--name value` arguments), the
+    /// environment, the config file. Any value ttdn cannot use stops the command, named.
+    func config(settings: [String] = [], options extra: [String: String] = [:]) async throws -> AppConfig {
+        var options = extra
+        if let databaseURL { options["DATABASE_URL"] = databaseURL }
+        if let sqlDir { options["TTDN_SQL_DIR"] = sqlDir }
+        if let logLevel { options["LOG_LEVEL"] = logLevel }
+        let config = await AppConfig.load(options: options, arguments: settings, configFile: configFile)
         guard config.invalidSettings.isEmpty else {
             throw ValidationError("invalid settings: \(config.invalidSettings.joined(separator: "; "))")
         }
         AppLogging.bootstrap(format: config.logFormat)
-        if let databaseURL { config.databaseURL = databaseURL }
-        if let sqlDir { config.sqlDirectory = sqlDir }
-        if let logLevel {
-            guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
-            config.logLevel = level
-        }
         guard !config.databaseURL.isEmpty else {
             throw ValidationError("no database: set DATABASE_URL or pass --database-url")
         }
@@ -59,11 +62,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (default: $HOST or 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on (default: $PORT or 8080).") var port: Int?
     @Flag(help: "Apply pending migrations before serving instead of refusing to start.") var migrate = false
+    @Argument(
+        parsing: .allUnrecognized,
+        help: "Any other setting as --name value, the environment name in lower case with dashes (--ttdn-pool-size 4); see .env.example.")
+    var settings: [String] = []
 
     func run() async throws {
-        var config = try database.config()
-        if let host { config.host = host }
-        if let port { config.port = port }
+        var options: [String: String] = [:]
+        if let host { options["HOST"] = host }
+        if let port { options["PORT"] = String(port) }
+        var config = try await database.config(settings: settings, options: options)
         config.migrateOnStart = migrate
         let app = try await buildApplication(config)
         // SIGTERM/SIGINT: stop accepting, let requests in flight finish, close the pool. Near
@@ -84,7 +92,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let config = try database.config()
+        let config = try await database.config()
         let pool = config.makePool(logger: database.logger(config))
         defer { pool.close() }
         let applied = try await Migrator(directory: config.migrationsDirectory).migrate(on: pool, logger: database.logger(config))
@@ -97,7 +105,7 @@ struct Seed: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let config = try database.config()
+        let config = try await database.config()
         let pool = config.makePool(logger: database.logger(config))
         defer { pool.close() }
         let files = try await Seeder.seed(config, pool: pool, logger: database.logger(config))
@@ -127,7 +135,7 @@ struct Token: AsyncParsableCommand {
         @Option(help: "Last day the token works, YYYY-MM-DD (Asia/Ho_Chi_Minh).") var expires: String?
 
         func run() async throws {
-            let config = try database.config()
+            let config = try await database.config()
             guard let role = Role(rawValue: role) else { throw ValidationError("--role must be admin, editor or viewer") }
             var expiresOn: CalendarDate?
             if let expires {
@@ -149,7 +157,7 @@ struct Token: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let config = try database.config()
+            let config = try await database.config()
             let pool = config.makePool(logger: database.logger(config))
             defer { pool.close() }
             for line in try await TokenAdmin.list(pool: pool) { print(line) }
@@ -162,7 +170,7 @@ struct Token: AsyncParsableCommand {
         @Argument(help: "The token's id (UUID) or public id.") var id: String
 
         func run() async throws {
-            let config = try database.config()
+            let config = try await database.config()
             let pool = config.makePool(logger: database.logger(config))
             defer { pool.close() }
             guard try await TokenAdmin.revoke(pool: pool, id: id) else { throw ValidationError("no token \(id)") }
