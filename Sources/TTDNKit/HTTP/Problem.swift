@@ -41,7 +41,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public static func validation(_ errors: [FieldError], detail: String? = nil) -> Problem {
         Problem(
             .unprocessableContent, slug: "validation-failed", title: "The request has invalid fields",
-            detail: detail ?? errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), errors: errors)
+            detail: detail ?? Problem.detail(listing: errors), errors: errors)
     }
 
     public static func badRequest(_ detail: String, errors: [FieldError] = []) -> Problem {
@@ -51,7 +51,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public static func invalidQuery(_ errors: [FieldError]) -> Problem {
         Problem(
             .badRequest, slug: "invalid-query-parameter", title: "A query parameter is invalid",
-            detail: errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), errors: errors)
+            detail: Problem.detail(listing: errors), errors: errors)
     }
 
     public static func notFound(_ what: String) -> Problem {
@@ -87,7 +87,15 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         response(instance: request.uri.path)
     }
 
+    /// The problem as `application/problem+json`, in the language the request asked for
+    /// (`MessageCatalog.current`), with `Content-Language` saying which.
     public func response(instance: String? = nil) -> Response {
+        let catalog = MessageCatalog.current
+        let problem = catalog.map(translated(by:)) ?? self
+        return problem.render(instance: instance, language: catalog?.language ?? "en")
+    }
+
+    private func render(instance: String?, language: String) -> Response {
         // Members in alphabetical order (JSONWriter writes a dictionary's keys sorted).
         var object: [String: JSONValueOutput] = [
             "type": .string(typeURI), "title": .string(title), "status": .int(Int64(status.code)), "detail": .string(detail),
@@ -100,6 +108,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let data = (try? JSONWriter.encode(object)) ?? []
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
+        headers[.contentLanguage] = language
+        headers[values: .vary].append("Accept-Language")
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
