@@ -65,6 +65,8 @@ func bootstrapMetrics() -> PrometheusCollectorRegistry {
 public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestContext> {
     // HEAD wherever GET is (RFC 9110): the GET's status and headers, no body.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    // Problem details in the language Accept-Language asks for (English, or Vietnamese for unit staff).
+    router.add(middleware: ProblemLanguageMiddleware(catalogs: [.vietnamese]))
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: HTTPMetricsMiddleware(metrics: HTTPMetrics(registry: dependencies.metrics)))
     router.add(middleware: CanonicalPathMiddleware())
@@ -78,7 +80,9 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         verify: { token, beforeLookup in
             try await Tokens.authenticate(token, pool: pool, cache: cache, beforeLookup: beforeLookup)
         }, limiter: dependencies.rateLimiter)
-    let routes = Routes(router: router, authenticator: authenticator, changes: ChangeFeedTypes())
+    let routes = Routes(
+        router: router, authenticator: authenticator, changes: ChangeFeedTypes(),
+        aggregateValidator: SnapshotValidatorMiddleware(pool: pool, build: TTDNBuild.version))
     OpsRoutes(pool: dependencies.pool, metrics: dependencies.metrics).register(routes)
     DocsRoutes(documents: dependencies.documents).register(routes)
     UnitRoutes(pool: dependencies.pool).register(routes)

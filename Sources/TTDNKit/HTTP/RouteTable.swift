@@ -49,9 +49,17 @@ public struct Routes {
     package let api: RouterGroup<AppRequestContext>
     package let changes: ChangeFeedTypes
 
-    package init(router: Router<AppRequestContext>, authenticator: Authenticator, changes: ChangeFeedTypes) {
+    /// `/v1/aggregates/...`: behind the authentication middleware, then `aggregateValidator`.
+    package let aggregates: RouterGroup<AppRequestContext>
+
+    package init(
+        router: Router<AppRequestContext>, authenticator: Authenticator, changes: ChangeFeedTypes,
+        aggregateValidator: SnapshotValidatorMiddleware
+    ) {
         self.router = router
         self.api = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))
+        // Every aggregate is answered 304 from the database's snapshot when nothing committed since.
+        self.aggregates = api.group("aggregates").add(middleware: aggregateValidator)
         self.changes = changes
     }
 
@@ -65,6 +73,10 @@ public struct Routes {
             router.on(RouterPath(template), method: method) { request, context in try await handler(request, context) }
         case .caller:
             precondition(template.hasPrefix("/v1/"), "\(template): a route that needs a caller lives under /v1")
+            if template.hasPrefix("/v1/aggregates/") {
+                aggregates.on(RouterPath(String(template.dropFirst(15))), method: method) { request, context in try await handler(request, context) }
+                return
+            }
             api.on(RouterPath(String(template.dropFirst(4))), method: method) { request, context in try await handler(request, context) }
         }
     }

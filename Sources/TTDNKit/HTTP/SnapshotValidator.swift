@@ -1,0 +1,64 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PQ
+
+/// Validators for answers computed from the database alone (the aggregates scripts poll): the
+/// ETag is a digest of what PostgreSQL has committed (`pg_current_snapshot()`: the transactions
+/// finished and in flight), the route and query, the representation asked for, who asks and the
+/// Hai Phong day. Two requests that agree on all of it see the same rows, so a matching
+/// `If-None-Match` is answered 304 after one small statement, without running the aggregate.
+///
+/// Any committed write anywhere in the cluster changes the snapshot, so a validator may change
+/// when the figures did not (the client fetches again); it never stays while they changed. The
+/// aggregate's own statements run after the snapshot is read, so they see at least its rows.
+/// It holds across processes: the counter is PostgreSQL's, not ours.
+package struct SnapshotValidatorMiddleware: RouterMiddleware {
+    package typealias Context = AppRequestContext
+    let pool: PQPool
+    /// Changes every validator when the server's code does (another build may answer differently).
+    let build: String
+
+    package init(pool: PQPool, build: String) {
+        self.pool = pool
+        self.build = build
+    }
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .get || request.method == .head else { return try await next(request, context) }
+        let snapshot = try await pool.query("SELECT pg_current_snapshot()::text AS snapshot")
+        guard let current = try snapshot.first?.decode("snapshot", as: String.self) else { return try await next(request, context) }
+        let etag = validator(request: request, context: context, snapshot: current)
+        // A listed tag only: `*` would answer 304 before the request's own checks (a bad query is a 400).
+        if let tags = Conditional.tags(request.headers[.ifNoneMatch]), tags.contains(where: { $0 == etag || $0 == "W/" + etag }) {
+            var response = Conditional.notModifiedResponse(etag: etag)
+            response.headers[.cacheControl] = "private, no-cache"
+            return response
+        }
+        var response = try await next(request, context)
+        if response.status == .ok, response.headers[.eTag] == nil {
+            response.headers[.eTag] = etag
+            response.headers[.cacheControl] = "private, no-cache"
+        }
+        return response
+    }
+
+    func validator(request: Request, context: Context, snapshot: String) -> String {
+        let principal = context.principal
+        let parts = [
+            build, snapshot, context.endpointPath ?? request.uri.path, request.uri.path, request.uri.query ?? "",
+            request.headers[values: .accept].joined(separator: ","), principal?.role.rawValue ?? "-",
+            principal?.unitID?.uuidString ?? "-", HaiPhong.today().description,
+        ]
+        var hash = SHA256()
+        for part in parts {
+            hash.update(data: Array(part.utf8))
+            hash.update(data: [0])
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = Array("\"s-".utf8)
+        for byte in hash.finalize().prefix(16) { text += [hex[Int(byte >> 4)], hex[Int(byte & 15)]] }
+        return String(decoding: text + [UInt8(ascii: "\"")], as: UTF8.self)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import PQ
+import TTDN
+import TTDNKit
+import Testing
+
+/// Aggregates carry a validator derived from PostgreSQL's snapshot: a poller's `If-None-Match`
+/// gets 304 while nothing committed, and a full answer once something did.
+@Suite("Aggregates answered 304 from the database snapshot")
+struct SnapshotValidatorTests {
+    private func snapshot(_ server: TestServer) async throws -> String {
+        try await server.pool.query("SELECT pg_current_snapshot()::text AS s").first!.decode("s", as: String.self)
+    }
+
+    @Test func aPollerGets304UntilAWriteChangesTheFigures() async throws {
+        let server = try await TestServer.get()
+        let unit = try await server.createUnit()["id"] as! String
+        let raise = { try await server.post("/v1/difficulties", ["unit_id": unit, "title": "Vướng mắc \(uniqueCode())", "description": "Nội dung"]) }
+        #expect(try await raise().status == 201)
+        let path = "/v1/aggregates/open-difficulties?unit_id=\(unit)"
+        let first = try await server.get(path)
+        #expect(first.status == 200)
+        #expect(first.items.first?["open"] as? Int == 1)
+        let etag = try #require(first.header("ETag"))
+        #expect(etag.hasPrefix("\"s-") && etag.hasSuffix("\""))
+        #expect(first.header("Cache-Control") == "private, no-cache")
+
+        // Other tests commit all the time on this shared cluster: whenever no transaction ended
+        // around a revalidation, it must be a 304; tried until such a quiet moment comes.
+        var quietRevalidations = 0
+        for _ in 0..<400 where quietRevalidations < 3 {
+            let latest = try #require(try await server.get(path).header("ETag"))
+            let before = try await snapshot(server)
+            let again = try await server.get(path, headers: ["If-None-Match": latest])
+            let after = try await snapshot(server)
+            guard before == after else { continue }
+            quietRevalidations += 1
+            #expect(again.status == 304)
+            #expect(again.header("ETag") == latest)
+            #expect(again.body.isEmpty)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(quietRevalidations == 3, "the cluster was never quiet for one request")
+
+        // Our own write changes the snapshot: the same If-None-Match now gets the new figures.
+        let stale = try #require(try await server.get(path).header("ETag"))
+        #expect(try await raise().status == 201)
+        let changed = try await server.get(path, headers: ["If-None-Match": stale])
+        #expect(changed.status == 200)
+        #expect(changed.items.first?["open"] as? Int == 2)
+        #expect(changed.header("ETag") != stale)
+    }
+
+    @Test func theValidatorDiffersByRepresentationQueryAndCaller() async throws {
+        let server = try await TestServer.get()
+        let unit = try await server.createUnit()["id"] as! String
+        let other = try await server.createUnit()["id"] as! String
+        let editor = try await server.token(.editor, unit: unit)
+        let otherEditor = try await server.token(.editor, unit: other)
+        let viewer = try await server.token(.viewer)
+        // Taken back to back until one snapshot covered all of them.
+        for _ in 0..<400 {
+            let before = try await snapshot(server)
+            let json = try await server.get("/v1/aggregates/open-difficulties")
+            let csv = try await server.get("/v1/aggregates/open-difficulties", headers: ["Accept": "text/csv"])
+            let query = try await server.get("/v1/aggregates/open-difficulties?unit_id=\(unit)")
+            let admin2 = try await server.get("/v1/aggregates/open-difficulties")
+            let asEditor = try await server.get("/v1/aggregates/open-difficulties", token: editor)
+            let asOtherEditor = try await server.get("/v1/aggregates/open-difficulties", token: otherEditor)
+            let asViewer = try await server.get("/v1/aggregates/open-difficulties", token: viewer)
+            guard try await snapshot(server) == before else { continue }
+            let tags = [json, csv, query, asEditor, asOtherEditor, asViewer].map { $0.header("ETag") ?? "" }
+            #expect(Set(tags).count == tags.count, "\(tags)")
+            #expect(admin2.header("ETag") == json.header("ETag"))
+            // A CSV validator does not revalidate the JSON.
+            #expect(try await server.get("/v1/aggregates/open-difficulties", headers: ["If-None-Match": tags[1]]).status == 200)
+            return
+        }
+        Issue.record("the cluster was never quiet for eight requests")
+    }
+
+    @Test func aWrongOrOtherValidatorGetsTheFullAnswerAndErrorsStayErrors() async throws {
+        let server = try await TestServer.get()
+        let answer = try await server.get("/v1/aggregates/open-difficulties", headers: ["If-None-Match": "\"s-0000\""])
+        #expect(answer.status == 200)
+        let bad = try await server.get("/v1/aggregates/open-difficulties?as_of=soon", headers: ["If-None-Match": "*"])
+        #expect(bad.status == 400)
+        let anonymous = try await server.get("/v1/aggregates/open-difficulties", headers: ["Authorization": "", "If-None-Match": "*"])
+        #expect(anonymous.status == 401)
+        let problem = try await server.get("/v1/aggregates/open-difficulties?as_of=soon")
+        #expect(problem.status == 400 && problem.header("ETag") == nil)
+    }
+}
