@@ -113,6 +113,8 @@ public final class PQConnection: @unchecked Sendable {
     public func runScript(_ sql: String) async throws {
         _ = try await thread.run { () -> PQRows in
             try self.checkLiveness()
+            let queued = self.takeDeferred()
+            if !queued.isEmpty { _ = try self.executeFlight(queued) }
             guard !sql.utf8.contains(0) else {
                 throw PQError(kind: .invalidParameter, message: "script contains a NUL byte")
             }
@@ -136,41 +138,136 @@ public final class PQConnection: @unchecked Sendable {
         }
     }
 
-    private func executeOnThread(_ query: PQQuery) throws -> PQRows {
-        try checkLiveness()
-        let (sql, values, oids) = try query.render()
-        let key = oids.isEmpty ? sql : sql + "\u{1}" + oids.map(String.init).joined(separator: ",")
-        do {
-            return try executePrepared(key: key, sql: sql, values: values, oids: oids)
-        } catch let error as PQError where error.sqlState == SQLState.invalidStatementName {
-            // Someone ran DEALLOCATE: forget the cache and prepare again, once.
-            prepared.removeAll()
-            return try executePrepared(key: key, sql: sql, values: values, oids: oids)
+    /// A statement rendered for sending: its cache key, SQL, values and parameter types.
+    private struct Rendered: Sendable {
+        let key: String
+        let sql: String
+        let values: [String?]
+        let oids: [PQOID]
+
+        init(_ query: PQQuery) throws {
+            (sql, values, oids) = try query.render()
+            key = oids.isEmpty ? sql : sql + "\u{1}" + oids.map(String.init).joined(separator: ",")
         }
     }
 
-    private func executePrepared(key: String, sql: String, values: [String?], oids: [PQOID]) throws -> PQRows {
-        let name: String
-        if let existing = prepared[key] {
-            name = existing
-        } else {
-            if prepared.count >= PQConnection.preparedLimit {
-                _ = try collect(PQexec(connection, "DEALLOCATE ALL"))
-                prepared.removeAll()
-            }
-            nextStatementNumber += 1
-            name = "s\(nextStatementNumber)"
-            _ = try collect(PQprepare(connection, name, sql, Int32(oids.count), oids))
-            prepared[key] = name
+    /// Statements that go out in the same flight as the next one (see `sendWithNext`).
+    private let deferred = Mutex<[Rendered]>([])
+
+    /// Queues a statement whose rows nobody reads (`BEGIN`, an audit row) to be sent in one
+    /// flight with the next statement, so it costs no round trip of its own. Its error is
+    /// thrown by that next statement; `rollback()` drops what is still queued.
+    public func sendWithNext(_ query: PQQuery) throws {
+        let rendered = try Rendered(query)
+        deferred.withLock { $0.append(rendered) }
+    }
+
+    /// Ends the transaction in progress, if one reached the server: queued statements are
+    /// dropped, and ROLLBACK is sent only when the server has a transaction open.
+    public func rollback() async throws {
+        deferred.withLock { $0.removeAll() }
+        try await thread.run {
+            guard let connection = self.connection, PQtransactionStatus(connection) != PQTRANS_IDLE else { return }
+            _ = try self.collect(PQexec(connection, "ROLLBACK"))
         }
+    }
+
+    private func takeDeferred() -> [Rendered] {
+        deferred.withLock { queued in
+            defer { queued.removeAll() }
+            return queued
+        }
+    }
+
+    private func executeOnThread(_ query: PQQuery) throws -> PQRows {
+        try checkLiveness()
+        let flight = takeDeferred() + [try Rendered(query)]
+        do {
+            return try executeFlight(flight)
+        } catch let error as PQError where error.sqlState == SQLState.invalidStatementName && flight.count == 1 {
+            // Someone ran DEALLOCATE: forget the cache and prepare again, once.
+            prepared.removeAll()
+            return try executeFlight(flight)
+        }
+    }
+
+    /// Sends the statements in one flight (libpq's pipeline mode: PREPARE where needed, then
+    /// each EXECUTE, then one Sync) and reads every result. Returns the last statement's rows;
+    /// throws the first error (PostgreSQL skips the rest of a flight after one).
+    private func executeFlight(_ flight: [Rendered]) throws -> PQRows {
+        if prepared.count + flight.count > PQConnection.preparedLimit {
+            _ = try collect(PQexec(connection, "DEALLOCATE ALL"))
+            prepared.removeAll()
+        }
+        enum Command { case prepare(key: String, name: String), execute }
+        var commands: [Command] = []
+        var preparing: [String: String] = [:]
+        guard PQenterPipelineMode(connection) == 1 else { return try collect(nil) }
+        var sent = true
+        for statement in flight {
+            let name: String
+            if let existing = prepared[statement.key] ?? preparing[statement.key] {
+                name = existing
+            } else {
+                nextStatementNumber += 1
+                name = "s\(nextStatementNumber)"
+                preparing[statement.key] = name
+                commands.append(.prepare(key: statement.key, name: name))
+                sent = sent && PQsendPrepare(connection, name, statement.sql, Int32(statement.oids.count), statement.oids) == 1
+            }
+            commands.append(.execute)
+            sent =
+                sent
+                && Self.withCValues(statement.values) { values in
+                    PQsendQueryPrepared(connection, name, Int32(statement.values.count), values, nil, nil, 0)
+                } == 1
+        }
+        sent = sent && PQpipelineSync(connection) == 1
+        guard sent else {
+            // Half a flight may be on the wire: the connection cannot be trusted again.
+            isBroken = true
+            throw PQError.fromResult(nil, connection: connection)
+        }
+        var firstError: (any Error)?
+        var last: PQRows?
+        for command in commands {
+            var rows: PQRows?
+            while let result = PQgetResult(connection) {
+                if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                    PQclear(result)
+                    continue
+                }
+                do {
+                    rows = try collect(result)
+                } catch {
+                    firstError = firstError ?? error
+                }
+            }
+            if case .prepare(let key, let name) = command, rows != nil { prepared[key] = name }
+            last = rows
+        }
+        guard let sync = PQgetResult(connection) else {
+            isBroken = true
+            throw firstError ?? PQError.fromResult(nil, connection: connection)
+        }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced, PQexitPipelineMode(connection) == 1 else {
+            isBroken = true
+            throw firstError ?? PQError(kind: .connection, message: "the connection lost its place in a pipeline")
+        }
+        if let firstError { throw firstError }
+        guard let last else { throw PQError(kind: .connection, message: "no result for the statement") }
+        return last
+    }
+
+    private static func withCValues<R>(_ values: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
         let cValues = values.map { $0.flatMap { strdup($0) } }
         defer { cValues.forEach { free($0) } }
-        let result = cValues.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(buffer.count, 1)) {
-                PQexecPrepared(connection, name, Int32(values.count), values.isEmpty ? nil : $0, nil, nil, 0)
-            }
+        if cValues.isEmpty { return body(nil) }
+        return cValues.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { body($0) }
         }
-        return try collect(result)
     }
 
     /// Takes ownership of a result: rows on success, a PQError otherwise.

@@ -79,7 +79,9 @@ public final class PQPool: Sendable {
     /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
     public func withTransaction<T>(_ body: (PQConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
-            _ = try await connection.query("BEGIN")
+            // BEGIN goes out with the body's first statement, and the audit rows queued with
+            // `sendWithNext` with COMMIT: a write costs no round trip for either.
+            try connection.sendWithNext("BEGIN")
             do {
                 let value = try await body(connection)
                 // A task given up on (cancelled at the end of the shutdown timeout) must not commit:
@@ -90,7 +92,7 @@ public final class PQPool: Sendable {
             } catch {
                 // An abandoned connection is closed on release; the server rolls back then.
                 if !connection.isBroken && !connection.wasAbandoned {
-                    _ = try? await connection.query("ROLLBACK")
+                    try? await connection.rollback()
                 }
                 throw error
             }

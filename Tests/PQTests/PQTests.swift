@@ -242,6 +242,44 @@ struct TransactionTests {
         let rows = try await pool.query("SELECT array_agg(n ORDER BY n)::int8[] AS ns FROM t")
         #expect(try rows[0].decode("ns", as: [Int].self) == [1])
     }
+
+    @Test func queuedStatementsTravelWithTheNextAndCommitOrRollBackWithIt() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        _ = try await pool.query("CREATE TABLE t (n int PRIMARY KEY)")
+        // BEGIN and the queued INSERTs go with COMMIT; a statement sees what was queued before it.
+        let seen = try await pool.withTransaction { connection -> Int in
+            try connection.sendWithNext("INSERT INTO t VALUES (\(1))")
+            try connection.sendWithNext("INSERT INTO t VALUES (\(2))")
+            let rows = try await connection.query("SELECT count(*)::int8 AS n FROM t")
+            try connection.sendWithNext("INSERT INTO t VALUES (\(3))")
+            return try rows[0].decode("n", as: Int.self)
+        }
+        #expect(seen == 2)
+        // A queued statement's error is thrown by the next statement, and nothing of the transaction stays.
+        await #expect(throws: PQError.self) {
+            try await pool.withTransaction { connection in
+                try connection.sendWithNext("INSERT INTO t VALUES (\(4))")
+                try connection.sendWithNext("INSERT INTO t VALUES (\(1))")
+                _ = try await connection.query("SELECT 1")
+            }
+        }
+        // A body that throws before any statement sends nothing; what it queued is dropped.
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await pool.withTransaction { connection in
+                try connection.sendWithNext("INSERT INTO t VALUES (\(5))")
+                throw Boom()
+            }
+        }
+        let rows = try await pool.query("SELECT array_agg(n ORDER BY n)::int8[] AS ns FROM t")
+        #expect(try rows[0].decode("ns", as: [Int].self) == [1, 2, 3])
+        // The connection is clean afterwards: not in a transaction, nothing queued.
+        // (one connection: two statements outside a transaction get two transaction ids)
+        let first = try await pool.query("SELECT txid_current()::int8 AS id")[0].decode("id", as: Int.self)
+        let second = try await pool.query("SELECT txid_current()::int8 AS id")[0].decode("id", as: Int.self)
+        #expect(second > first)
+    }
 }
 
 @Suite("Pool")

@@ -5,6 +5,7 @@
 --   BENCH_IDS       W1: a file of unit ids, one a line; each request GETs /v1/units/{a random one}
 --   BENCH_POST      W4: "1" to POST a new media entry, with a URL no other request uses
 --   BENCH_NONCE     W4: a prefix for the URLs (each thread adds random bytes of its own)
+--   BENCH_IF_NONE_MATCH  W5c, W6c: an ETag sent as If-None-Match (a polling script's revalidation)
 --
 -- done() prints one line that run.sh reads:
 --   RESULT requests=N seconds=S rps=R p50_ms=A p99_ms=B non2xx=C errors=D
@@ -13,6 +14,7 @@ local token = os.getenv("BENCH_TOKEN") or ""
 local path = os.getenv("BENCH_PATH") or "/healthz"
 local ids_file = os.getenv("BENCH_IDS") or ""
 local post = os.getenv("BENCH_POST") == "1"
+local if_none_match = os.getenv("BENCH_IF_NONE_MATCH") or ""
 -- Each wrk process (warm-up and every run) and each of its threads gets URLs of its own.
 local function random_hex(bytes)
     local f = io.open("/dev/urandom", "rb")
@@ -41,6 +43,9 @@ function init(args)
     end
     if post then
         headers["Content-Type"] = "application/json"
+    end
+    if if_none_match ~= "" then
+        headers["If-None-Match"] = if_none_match
     end
     if ids_file ~= "" then
         for line in io.lines(ids_file) do

@@ -33,10 +33,12 @@ public struct Write: Sendable {
 
     public func query(_ query: PQQuery) async throws -> PQRows { try await connection.query(query) }
 
+    /// Queues the audit row to go out with the transaction's next statement (at the latest its
+    /// COMMIT): it returns nothing anyone reads, so it costs no round trip of its own.
     public func audit(_ entry: AuditEntry) async throws {
         let before = entry.before.map { String(decoding: $0, as: UTF8.self) }
         let after = entry.after.map { String(decoding: $0, as: UTF8.self) }
-        _ = try await connection.query(
+        try connection.sendWithNext(
             """
             INSERT INTO audit_events (actor_token_id, actor_role, actor_unit_id, resource_type, resource_id,
                                       action, changed_fields, before, after, request_id)
