@@ -72,7 +72,8 @@ struct ReliabilityTests {
     @Test func perTokenRateLimitAnswers429WithRetryAfter() async throws {
         let shared = try await TestServer.get()
         var config = shared.config
-        config.rateLimitPerSecond = 1
+        // One token per 100 s: a slow machine cannot refill the bucket between the requests.
+        config.rateLimitPerSecond = 0.01
         config.rateLimitBurst = 3
         let (port, task) = try await TestServer.start(config)
         defer { task.cancel() }
