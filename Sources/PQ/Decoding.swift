@@ -124,6 +124,12 @@ extension UUID {
     public var lowercasedString: String {
         var out = [UInt8]()
         out.reserveCapacity(36)
+        appendLowercased(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the lower-case text form to `out` (JSON output writes it in place).
+    public func appendLowercased(to out: inout [UInt8]) {
         withUnsafeBytes(of: uuid) { bytes in
             for (index, byte) in bytes.enumerated() {
                 if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
@@ -131,7 +137,6 @@ extension UUID {
                 out.append(Self.hexDigits[Int(byte & 0x0F)])
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -202,6 +207,14 @@ public enum PQTimestamp {
 
     /// RFC 3339 in UTC with microseconds, which both PostgreSQL and JSON clients read.
     public static func format(_ date: Date) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        append(date, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `format`'s text appended to `bytes` (JSON output writes it in place).
+    public static func append(_ date: Date, to bytes: inout [UInt8]) {
         let total = date.timeIntervalSince1970
         var seconds = Int(total.rounded(.down))
         var micros = Int(((total - Double(seconds)) * 1_000_000).rounded())
@@ -210,8 +223,6 @@ public enum PQTimestamp {
         let secondOfDay = seconds - days * 86400
         let civil = CalendarDate.civil(fromDays: days)
         // Written digit by digit: this runs for every timestamp of every response.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(27)
         func digits(_ value: Int, _ width: Int) {
             var value = value
             if value < 0 { bytes.append(UInt8(ascii: "-")); value = -value }
@@ -231,7 +242,6 @@ public enum PQTimestamp {
         digits(secondOfDay % 60, 2)
         if micros > 0 { bytes.append(UInt8(ascii: ".")); digits(micros, 6) }
         bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

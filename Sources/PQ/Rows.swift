@@ -1,9 +1,13 @@
 import CLibPQ
+import Synchronization
 
 /// Owns a `PGresult` and frees it when the last reference goes. A result is immutable,
 /// so rows can be decoded on any thread once the connection's thread has handed it over.
 final class PQResultHandle: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// Where the next column looked up by name probably is: rows are decoded column after
+    /// column, so a comparison with one name usually replaces a hash of it.
+    let nextColumn = Atomic<Int>(0)
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
     deinit { PQclear(pointer) }
 }
@@ -14,6 +18,8 @@ public struct PQRows: Sendable, RandomAccessCollection {
     public let columns: [String]
     /// Column positions by name, built once: rows are decoded by name, column after column.
     let positions: [String: Int]
+    /// Whether each column is the first with its name (the one a lookup by name finds).
+    let isFirstOfItsName: [Bool]
     /// Rows the command affected (`UPDATE`, `DELETE`, `INSERT`), from the command tag.
     public let affectedRows: Int
 
@@ -22,6 +28,7 @@ public struct PQRows: Sendable, RandomAccessCollection {
         guard let handle else {
             columns = []
             positions = [:]
+            isFirstOfItsName = []
             affectedRows = 0
             return
         }
@@ -29,6 +36,7 @@ public struct PQRows: Sendable, RandomAccessCollection {
         columns = (0..<count).map { String(cString: PQfname(handle.pointer, Int32($0))) }
         // The first of two columns with one name wins, as a search from the left would find.
         positions = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        isFirstOfItsName = columns.indices.map { [positions, columns] in positions[columns[$0]] == $0 }
         affectedRows = Int(String(cString: PQcmdTuples(handle.pointer))) ?? 0
     }
 
@@ -45,10 +53,16 @@ public struct PQRow: Sendable {
     let index: Int
 
     func column(named name: String) throws -> Int {
-        guard let position = rows.positions[name] else {
+        guard let handle = rows.handle, let position = position(of: name, hint: handle.nextColumn.load(ordering: .relaxed)) else {
             throw PQError(kind: .decoding, message: "no column named \(name)")
         }
+        handle.nextColumn.store(position + 1, ordering: .relaxed)
         return position
+    }
+
+    private func position(of name: String, hint: Int) -> Int? {
+        if hint < rows.columns.count, rows.isFirstOfItsName[hint], rows.columns[hint] == name { return hint }
+        return rows.positions[name]
     }
 
     /// The raw column, nil for NULL.

@@ -68,6 +68,22 @@ struct RoundTripTests {
         #expect(throws: PQError.self) { try row.decode("nothing", as: String.self) }
     }
 
+    @Test func columnsAreFoundByNameInAnyOrderAndTheFirstOfTwoNamesWins() async throws {
+        let pool = try await freshPool()
+        defer { pool.close() }
+        let rows = try await pool.query("SELECT 1 AS a, 2 AS b, 3 AS a, 4 AS c FROM generate_series(1, 3)")
+        for row in rows {
+            // In order, out of order, repeated, and the name two columns share.
+            #expect(try row.decode("a", as: Int.self) == 1)
+            #expect(try row.decode("b", as: Int.self) == 2)
+            #expect(try row.decode("a", as: Int.self) == 1)
+            #expect(try row.decode("c", as: Int.self) == 4)
+            #expect(try row.decode("b", as: Int.self) == 2)
+            #expect(throws: PQError.self) { try row.decode("d", as: Int.self) }
+            #expect(try row.decode("c", as: Int.self) == 4)
+        }
+    }
+
     @Test func timestampsAreWrittenInRFC3339AndReadBackExactly() async throws {
         let cases: [(Double, String)] = [
             (0, "1970-01-01T00:00:00Z"),

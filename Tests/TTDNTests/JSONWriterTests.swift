@@ -93,6 +93,7 @@ struct JSONWriterTests {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         for key in [
             "unitID", "p90Seconds", "URLValue", "onTime", "a", "ABC", "myHTTPServer2Port", "already_snake", "x1Y2", "responseURL", "émigréCase",
+            "aBC", "_id", "HTTP", "x", "AbcDef", "a_B", "isURLSafe", "camelCase2D", "A1B", "responseTimeSeconds", "", "ID", "iD", "a-b",
         ] {
             struct One: Encodable {
                 let key: String

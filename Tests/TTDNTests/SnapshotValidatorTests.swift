@@ -52,6 +52,44 @@ struct SnapshotValidatorTests {
         #expect(changed.header("ETag") != stale)
     }
 
+    @Test func requestsThatArriveDuringAReadShareTheNextOne() async throws {
+        let server = try await TestServer.get()
+        var config = server.config
+        config.poolSize = 1
+        let pool = config.makePool(logger: .init(label: "test"))
+        defer { pool.close() }
+        let reader = SnapshotReader(pool: pool)
+
+        // The pool's one connection is held, so the first read waits for it.
+        let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
+        let (held, heldContinuation) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { _ in
+                heldContinuation.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in held { break }
+        let first = Task { try await reader.current() }
+        #expect(try await waitFor(seconds: 10) { reader.reads == 1 })
+        // Every request arriving now waits for the read after the one under way.
+        let later = (0..<63).map { _ in Task { try await reader.current() } }
+        #expect(try await waitFor(seconds: 10) { reader.waitingForNextRead == 63 })
+        releaseContinuation.yield()
+        try await holder.value
+        let firstSnapshot = try await first.value
+        var laterSnapshots: Set<String> = []
+        for task in later { laterSnapshots.insert(try await task.value) }
+        #expect(reader.reads == 2)
+        #expect(laterSnapshots.count == 1)
+
+        // A read after a commit sees it: its snapshot differs.
+        _ = try await server.createUnit()
+        let afterCommit = try await reader.current()
+        #expect(afterCommit != firstSnapshot && !laterSnapshots.contains(afterCommit))
+        #expect(reader.reads == 3)
+    }
+
     @Test func theValidatorDiffersByRepresentationQueryAndCaller() async throws {
         let server = try await TestServer.get()
         let unit = try await server.createUnit()["id"] as! String

@@ -5,10 +5,13 @@
 --   BENCH_IDS       W1: a file of unit ids, one a line; each request GETs /v1/units/{a random one}
 --   BENCH_POST      W4: "1" to POST a new media entry, with a URL no other request uses
 --   BENCH_NONCE     W4: a prefix for the URLs (each thread adds random bytes of its own)
---   BENCH_IF_NONE_MATCH  W5c, W6c: an ETag sent as If-None-Match (a polling script's revalidation)
+--   BENCH_IF_NONE_MATCH  W5c, W6c: an ETag sent as If-None-Match (a polling script's revalidation);
+--                   a 200 (something committed, e.g. a token's last_used_at once a minute)
+--                   brings a new ETag, which the thread sends from then on, as a script would
 --
 -- done() prints one line that run.sh reads:
---   RESULT requests=N seconds=S rps=R p50_ms=A p99_ms=B non2xx=C errors=D
+--   RESULT requests=N seconds=S rps=R p50_ms=A p99_ms=B non2xx=C errors=D [refetched=E]
+--   (refetched: W5c, W6c answers that were 200 rather than 304)
 
 local token = os.getenv("BENCH_TOKEN") or ""
 local path = os.getenv("BENCH_PATH") or "/healthz"
@@ -25,6 +28,7 @@ end
 local nonce = (os.getenv("BENCH_NONCE") or "run") .. "-" .. random_hex(6)
 
 local threads = {}
+refetched = 0  -- a global: done() reads it from each thread
 local thread_count = 0
 
 function setup(thread)
@@ -79,11 +83,27 @@ function request()
     return wrk.format("GET", path, headers)
 end
 
+if if_none_match ~= "" then
+    function response(status, response_headers, body)
+        if status == 200 then
+            refetched = refetched + 1
+            local tag = response_headers["ETag"] or response_headers["etag"]
+            if tag then headers["If-None-Match"] = tag end
+        end
+    end
+end
+
 function done(summary, latency, requests)
     local seconds = summary.duration / 1e6
     local e = summary.errors
-    io.write(string.format("RESULT requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non2xx=%d errors=%d\n",
+    local extra = ""
+    if if_none_match ~= "" then
+        local total = 0
+        for _, thread in ipairs(threads) do total = total + (thread:get("refetched") or 0) end
+        extra = string.format(" refetched=%d", total)
+    end
+    io.write(string.format("RESULT requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non2xx=%d errors=%d%s\n",
         summary.requests, seconds, summary.requests / seconds,
         latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-        e.status, e.connect + e.read + e.write + e.timeout))
+        e.status, e.connect + e.read + e.write + e.timeout, extra))
 end

@@ -64,11 +64,71 @@ extension KeyedEncodingContainer {
     }
 }
 
-/// Foundation's `.convertToSnakeCase`, remembered per key: converting the same few hundred
-/// property names on every object of every response was a fifth of a list request's CPU.
+/// Foundation's `.convertToSnakeCase`. Converting the same few hundred property names with
+/// Foundation on every object of every response was a fifth of a list request's CPU; then the
+/// shared cache of converted names (a lock and a hash per key) was a twentieth, so ASCII names,
+/// all of ours, are now converted byte by byte as they are written.
 package enum SnakeCaseKeys {
     /// `"snake_case"` with its quotes, as JSON bytes.
     private static let known = Mutex<[String: [UInt8]]>([:])
+
+    /// Appends `"snake_case"` of `name`: a printable ASCII name is converted byte by byte
+    /// straight into the output (no lock, no lookup, no copy); any other goes through `quoted`.
+    package static func appendQuoted(_ name: String, to bytes: inout [UInt8]) {
+        var name = name
+        let written = name.withUTF8 { key -> Bool in
+            guard key.allSatisfy({ $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else {
+                return false
+            }
+            bytes.append(UInt8(ascii: "\""))
+            appendSnakeCase(key, to: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+            return true
+        }
+        if !written { bytes.append(contentsOf: quoted(name)) }
+    }
+
+    /// `convert`'s steps on ASCII bytes, where the upper-case letters are A-Z and the lower-case
+    /// a-z. Written into a buffer on the stack (a name grows by at most one `_` per byte), then
+    /// appended in one go.
+    private static func appendSnakeCase(_ key: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        guard !key.isEmpty else { return }
+        func isUpper(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "A") < 26 }
+        func isLower(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "a") < 26 }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: key.count * 2) { out in
+            var written = 0
+            func word(_ start: Int, _ end: Int) {
+                if written > 0 { out[written] = UInt8(ascii: "_"); written += 1 }
+                for index in start..<end {
+                    out[written] = isUpper(key[index]) ? key[index] + 32 : key[index]
+                    written += 1
+                }
+            }
+            var wordStart = 0
+            var search = 1
+            while true {
+                var upper = search
+                while upper < key.count, !isUpper(key[upper]) { upper += 1 }
+                guard upper < key.count else { break }
+                word(wordStart, upper)
+                var lower = upper
+                while lower < key.count, !isLower(key[lower]) { lower += 1 }
+                guard lower < key.count else {
+                    wordStart = upper
+                    break
+                }
+                if lower == upper + 1 {
+                    wordStart = upper
+                } else {
+                    word(upper, lower - 1)
+                    wordStart = lower - 1
+                }
+                search = lower + 1
+            }
+            word(wordStart, key.count)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[..<written]))
+        }
+    }
 
     package static func quoted(_ name: String) -> [UInt8] {
         if let bytes = known.withLock({ $0[name] }) { return bytes }

@@ -27,10 +27,11 @@ package enum JSONWriter {
         @exclusivity(unchecked) package var bytes: [UInt8] = []
 
         package func write<T: Encodable>(_ value: T) throws {
-            if T.self == Date.self { return string(PQTimestamp.format(value as! Date)) }
+            // Dates and UUIDs hold nothing to escape: their text goes straight into the output.
+            if T.self == Date.self { return quoted { PQTimestamp.append(value as! Date, to: &$0) } }
             if T.self == String.self { return string(value as! String) }
             // Lower case, as PostgreSQL writes them and the API promises (JSONEncoder writes upper case).
-            if T.self == UUID.self { return string((value as! UUID).lowercasedString) }
+            if T.self == UUID.self { return quoted { (value as! UUID).appendLowercased(to: &$0) } }
             if T.self == URL.self { return string((value as! URL).absoluteString) }
             if T.self == Data.self { return string((value as! Data).base64EncodedString()) }
             // As JSONEncoder: the keys of a dictionary are data, not property names; not converted.
@@ -40,6 +41,12 @@ package enum JSONWriter {
             let encoder = ValueEncoder(output: self)
             try value.encode(to: encoder)
             encoder.close()
+        }
+
+        private func quoted(_ write: (inout [UInt8]) -> Void) {
+            bytes.append(UInt8(ascii: "\""))
+            write(&bytes)
+            bytes.append(UInt8(ascii: "\""))
         }
 
         package func string(_ text: String) {
@@ -101,7 +108,7 @@ package enum JSONWriter {
             if type(of: key) == TTDNKit.VerbatimKey.self {
                 string(key.stringValue)
             } else {
-                bytes.append(contentsOf: SnakeCaseKeys.quoted(key.stringValue))
+                SnakeCaseKeys.appendQuoted(key.stringValue, to: &bytes)
             }
             bytes.append(UInt8(ascii: ":"))
         }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import PQ
+import Synchronization
 
 /// Validators for answers computed from the database alone (the aggregates scripts poll): the
 /// ETag is a digest of what PostgreSQL has committed (`pg_current_snapshot()`: the transactions
@@ -16,19 +17,18 @@ import PQ
 /// It holds across processes: the counter is PostgreSQL's, not ours.
 package struct SnapshotValidatorMiddleware: RouterMiddleware {
     package typealias Context = AppRequestContext
-    let pool: PQPool
+    let snapshots: SnapshotReader
     /// Changes every validator when the server's code does (another build may answer differently).
     let build: String
 
     package init(pool: PQPool, build: String) {
-        self.pool = pool
+        self.snapshots = SnapshotReader(pool: pool)
         self.build = build
     }
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .get || request.method == .head else { return try await next(request, context) }
-        let snapshot = try await pool.query("SELECT pg_current_snapshot()::text AS snapshot")
-        guard let current = try snapshot.first?.decode("snapshot", as: String.self) else { return try await next(request, context) }
+        let current = try await snapshots.current()
         let etag = validator(request: request, context: context, snapshot: current)
         // A listed tag only: `*` would answer 304 before the request's own checks (a bad query is a 400).
         if let tags = Conditional.tags(request.headers[.ifNoneMatch]), tags.contains(where: { $0 == etag || $0 == "W/" + etag }) {
@@ -60,5 +60,60 @@ package struct SnapshotValidatorMiddleware: RouterMiddleware {
         var text: [UInt8] = Array("\"s-".utf8)
         for byte in hash.finalize().prefix(16) { text += [hex[Int(byte >> 4)], hex[Int(byte & 15)]] }
         return String(decoding: text + [UInt8(ascii: "\"")], as: UTF8.self)
+    }
+}
+
+/// Reads `pg_current_snapshot()` for every request that needs it, one statement at a time.
+/// A request needs a read that began after it arrived (then the snapshot holds every commit
+/// its client could know of); requests that arrive while a read is under way wait for the next
+/// one, which starts as soon as that read ends, and all of them share it. However many scripts
+/// poll at once, one such statement runs at a time, and a request waits at most two of them.
+package final class SnapshotReader: Sendable {
+    private struct State {
+        var reading = false
+        var waiting: [CheckedContinuation<String, any Error>] = []
+    }
+    private let state = Mutex(State())
+    private let pool: PQPool
+    private let statements = Atomic<Int>(0)
+    /// Statements run so far, and requests waiting for the next (for tests).
+    package var reads: Int { statements.load(ordering: .relaxed) }
+    package var waitingForNextRead: Int { state.withLock { $0.waiting.count } }
+
+    package init(pool: PQPool) { self.pool = pool }
+
+    package func current() async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            let startReading = state.withLock { state -> Bool in
+                state.waiting.append(continuation)
+                defer { state.reading = true }
+                return !state.reading
+            }
+            if startReading { Task { await self.readWhileWaited() } }
+        }
+    }
+
+    /// One read for everyone waiting when it starts; again while anyone arrived meanwhile.
+    private func readWhileWaited() async {
+        while true {
+            let batch = state.withLock { state in
+                defer { state.waiting.removeAll() }
+                if state.waiting.isEmpty { state.reading = false }
+                return state.waiting
+            }
+            guard !batch.isEmpty else { return }
+            let result: Result<String, any Error>
+            do {
+                statements.add(1, ordering: .relaxed)
+                let rows = try await pool.query("SELECT pg_current_snapshot()::text AS snapshot")
+                guard let snapshot = try rows.first?.decode("snapshot", as: String.self) else {
+                    throw PQError(kind: .decoding, message: "pg_current_snapshot() returned no row")
+                }
+                result = .success(snapshot)
+            } catch {
+                result = .failure(error)
+            }
+            for waiter in batch { waiter.resume(with: result) }
+        }
     }
 }
