@@ -2,10 +2,6 @@
 #define CLIBPQ_SHIM_H
 #include <libpq-fe.h>
 #include <poll.h>
-#ifdef __linux__
-/* The socket poller waits on connections' sockets with epoll. */
-#include <sys/epoll.h>
-#endif
 
 /* postgres_ext.h defines these as character literals, which Swift does not import. */
 static const int CLIBPQ_DIAG_SQLSTATE = PG_DIAG_SQLSTATE;

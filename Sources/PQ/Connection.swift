@@ -24,11 +24,8 @@ public struct PQConfiguration: Sendable {
 /// Thrown inside the pool when an idle connection turns out to be dead before use.
 struct StaleConnection: Error {}
 
-/// One libpq connection, driven without blocking: a statement's task sends, flushes and reads
-/// results itself, and waits for the socket through `SocketPoller` (one thread for the process)
-/// instead of hopping to a thread of the connection's own and back. The connection's thread
-/// remains for what libpq only does blocking and rarely: connecting and migration scripts.
-/// The pool lends a connection to one borrower at a time, whose calls follow each other.
+/// One libpq connection and the thread that does all its blocking work.
+/// Every access to `connection` and `prepared` happens on that thread.
 public final class PQConnection: @unchecked Sendable {
     private let thread: WorkerThread
     private var connection: OpaquePointer?
@@ -81,10 +78,6 @@ public final class PQConnection: @unchecked Sendable {
         }
         // Notices ("relation already exists, skipping") are not errors; libpq would print them to stderr.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
-        guard PQsetnonblocking(conn, 1) == 0 else {
-            PQfinish(conn)
-            throw PQError(kind: .connection, message: "libpq refused non-blocking mode")
-        }
         connection = conn
         cancelKey = PQCancelKey(connection: conn)
     }
@@ -104,9 +97,11 @@ public final class PQConnection: @unchecked Sendable {
     public func query(_ query: PQQuery) async throws -> PQRows {
         let statement = StatementCancellation()
         return try await withTaskCancellationHandler {
-            guard statement.start() else { throw CancellationError() }
-            defer { statement.finish() }
-            return try await self.execute(query)
+            try await thread.run {
+                guard statement.start() else { throw CancellationError() }
+                defer { statement.finish() }
+                return try self.executeOnThread(query)
+            }
         } onCancel: {
             abandoned.withLock { $0 = true }
             if statement.cancel() { cancelKey?.send() }
@@ -114,16 +109,17 @@ public final class PQConnection: @unchecked Sendable {
     }
 
     /// Runs SQL text through the simple query protocol: several statements, no parameters.
-    /// For migrations and administrative scripts only (libpq runs it blocking, on the
-    /// connection's thread).
+    /// For migrations and administrative scripts only.
     public func runScript(_ sql: String) async throws {
-        try checkLiveness()
-        let queued = takeDeferred()
-        if !queued.isEmpty { _ = try await executeFlight(queued) }
-        guard !sql.utf8.contains(0) else {
-            throw PQError(kind: .invalidParameter, message: "script contains a NUL byte")
+        _ = try await thread.run { () -> PQRows in
+            try self.checkLiveness()
+            let queued = self.takeDeferred()
+            if !queued.isEmpty { _ = try self.executeFlight(queued) }
+            guard !sql.utf8.contains(0) else {
+                throw PQError(kind: .invalidParameter, message: "script contains a NUL byte")
+            }
+            return try self.collect(PQexec(self.connection, sql))
         }
-        _ = try await thread.run { try self.collect(PQexec(self.connection, sql)) }
     }
 
     private func checkLiveness() throws {
@@ -143,22 +139,15 @@ public final class PQConnection: @unchecked Sendable {
     }
 
     /// A statement rendered for sending: its cache key, SQL, values and parameter types.
-    /// A plain one (`ROLLBACK`, `DEALLOCATE ALL`) is sent unnamed, never prepared.
     private struct Rendered: Sendable {
         let key: String
         let sql: String
         let values: [String?]
         let oids: [PQOID]
-        let isPlain: Bool
 
         init(_ query: PQQuery) throws {
             (sql, values, oids) = try query.render()
             key = oids.isEmpty ? sql : sql + "\u{1}" + oids.map(String.init).joined(separator: ",")
-            isPlain = false
-        }
-
-        init(plain sql: String) {
-            (self.sql, values, oids, key, isPlain) = (sql, [], [], sql, true)
         }
     }
 
@@ -177,8 +166,10 @@ public final class PQConnection: @unchecked Sendable {
     /// dropped, and ROLLBACK is sent only when the server has a transaction open.
     public func rollback() async throws {
         deferred.withLock { $0.removeAll() }
-        guard let connection, PQtransactionStatus(connection) != PQTRANS_IDLE else { return }
-        _ = try await executeFlight([Rendered(plain: "ROLLBACK")])
+        try await thread.run {
+            guard let connection = self.connection, PQtransactionStatus(connection) != PQTRANS_IDLE else { return }
+            _ = try self.collect(PQexec(connection, "ROLLBACK"))
+        }
     }
 
     private func takeDeferred() -> [Rendered] {
@@ -188,26 +179,24 @@ public final class PQConnection: @unchecked Sendable {
         }
     }
 
-    private func execute(_ query: PQQuery) async throws -> PQRows {
+    private func executeOnThread(_ query: PQQuery) throws -> PQRows {
         try checkLiveness()
         let flight = takeDeferred() + [try Rendered(query)]
         do {
-            return try await executeFlight(flight)
+            return try executeFlight(flight)
         } catch let error as PQError where error.sqlState == SQLState.invalidStatementName && flight.count == 1 {
             // Someone ran DEALLOCATE: forget the cache and prepare again, once.
             prepared.removeAll()
-            return try await executeFlight(flight)
+            return try executeFlight(flight)
         }
     }
 
     /// Sends the statements in one flight (libpq's pipeline mode: PREPARE where needed, then
     /// each EXECUTE, then one Sync) and reads every result. Returns the last statement's rows;
     /// throws the first error (PostgreSQL skips the rest of a flight after one).
-    private func executeFlight(_ statements: [Rendered]) async throws -> PQRows {
-        guard let connection else { throw PQError(kind: .connection, message: "the connection is closed") }
-        var flight = statements
+    private func executeFlight(_ flight: [Rendered]) throws -> PQRows {
         if prepared.count + flight.count > PQConnection.preparedLimit {
-            flight.insert(Rendered(plain: "DEALLOCATE ALL"), at: 0)
+            _ = try collect(PQexec(connection, "DEALLOCATE ALL"))
             prepared.removeAll()
         }
         enum Command { case prepare(key: String, name: String), execute }
@@ -216,11 +205,6 @@ public final class PQConnection: @unchecked Sendable {
         guard PQenterPipelineMode(connection) == 1 else { return try collect(nil) }
         var sent = true
         for statement in flight {
-            if statement.isPlain {
-                commands.append(.execute)
-                sent = sent && PQsendQueryParams(connection, statement.sql, 0, nil, nil, nil, nil, 0) == 1
-                continue
-            }
             let name: String
             if let existing = prepared[statement.key] ?? preparing[statement.key] {
                 name = existing
@@ -244,12 +228,11 @@ public final class PQConnection: @unchecked Sendable {
             isBroken = true
             throw PQError.fromResult(nil, connection: connection)
         }
-        try await flush(connection)
         var firstError: (any Error)?
         var last: PQRows?
         for command in commands {
             var rows: PQRows?
-            while let result = try await nextResult(connection) {
+            while let result = PQgetResult(connection) {
                 if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
                     PQclear(result)
                     continue
@@ -263,7 +246,7 @@ public final class PQConnection: @unchecked Sendable {
             if case .prepare(let key, let name) = command, rows != nil { prepared[key] = name }
             last = rows
         }
-        guard let sync = try await nextResult(connection) else {
+        guard let sync = PQgetResult(connection) else {
             isBroken = true
             throw firstError ?? PQError.fromResult(nil, connection: connection)
         }
@@ -276,34 +259,6 @@ public final class PQConnection: @unchecked Sendable {
         if let firstError { throw firstError }
         guard let last else { throw PQError(kind: .connection, message: "no result for the statement") }
         return last
-    }
-
-    /// Sends what libpq holds for the server, waiting while the socket cannot take more (and
-    /// reading meanwhile, so a server that is writing to us cannot stall the flight).
-    private func flush(_ connection: OpaquePointer) async throws {
-        while true {
-            switch PQflush(connection) {
-            case 0: return
-            case 1:
-                await SocketPoller.shared.wait(PQsocket(connection), orWritable: true)
-                guard PQconsumeInput(connection) == 1 else { throw lostConnection(connection) }
-            default: throw lostConnection(connection)
-            }
-        }
-    }
-
-    /// The next result of the flight, waiting for the socket while libpq has not read all of it.
-    private func nextResult(_ connection: OpaquePointer) async throws -> OpaquePointer? {
-        while PQisBusy(connection) == 1 {
-            await SocketPoller.shared.wait(PQsocket(connection))
-            guard PQconsumeInput(connection) == 1 else { throw lostConnection(connection) }
-        }
-        return PQgetResult(connection)
-    }
-
-    private func lostConnection(_ connection: OpaquePointer) -> PQError {
-        isBroken = true
-        return PQError.fromResult(nil, connection: connection)
     }
 
     private static func withCValues<R>(_ values: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
@@ -334,10 +289,7 @@ public final class PQConnection: @unchecked Sendable {
     /// Closes the connection and ends its thread.
     public func close() {
         thread.submit { [self] in
-            if let connection {
-                SocketPoller.shared.forget(PQsocket(connection))
-                PQfinish(connection)
-            }
+            PQfinish(connection)
             connection = nil
         }
         thread.stop()
@@ -345,7 +297,7 @@ public final class PQConnection: @unchecked Sendable {
 
     /// The server process id of this session, for tests and diagnostics.
     public func backendPID() async throws -> Int32 {
-        connection.map { PQbackendPID($0) } ?? 0
+        try await thread.run { self.connection.map { PQbackendPID($0) } ?? 0 }
     }
 }
 

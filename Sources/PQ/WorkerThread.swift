@@ -1,8 +1,7 @@
 import Foundation
 
-/// One OS thread that runs the libpq calls that only block (connecting, migration scripts,
-/// closing), one job at a time, so they never block Swift's cooperative pool or an event loop.
-/// Each connection owns one; statements do not pass through it (see `SocketPoller`).
+/// One OS thread that runs blocking libpq calls, one job at a time, so they never block
+/// Swift's cooperative pool or an event loop. Each connection owns one.
 final class WorkerThread: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [@Sendable () -> Void] = []
