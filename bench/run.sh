@@ -347,8 +347,9 @@ bench_size() {
     BENCH_PATH="/v1/aggregates/report-compliance?period_id=2023-H1" measure W6
     row "${size}" W6 "$(pgbench_tps W6.sql "${common[@]}" -D period=2023-H1)" "${healthz}"
 
-    # A polling script's revalidation: the tag of the last answer in If-None-Match. Nothing
-    # commits during these runs, so the answers are 304 (wrk counts them as successes).
+    # A polling script's revalidation: the tag of the last answer in If-None-Match, answered 304
+    # (wrk counts them as successes) while nothing commits; after a commit (a token's
+    # last_used_at, autovacuum) a 200 brings a new tag, which workload.lua sends from then on.
     local tag
     for name in W5 W6; do
         if [[ "${name}" == W5 ]]; then
