@@ -142,7 +142,8 @@ extension UUID {
 
 extension Date: PQDecodable {
     public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> Date {
-        guard let date = PQTimestamp.parse(try text(bytes)) else { throw PQDecodingFailure.invalid("timestamptz") }
+        guard let bytes else { throw PQDecodingFailure.unexpectedNull }
+        guard let date = PQTimestamp.parse(bytes) else { throw PQDecodingFailure.invalid("timestamptz") }
         return date
     }
 }
@@ -156,19 +157,25 @@ extension Optional: PQDecodable where Wrapped: PQDecodable {
 
 extension Array: PQDecodable where Element: PQArrayElement {
     public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> [Element] {
-        try PQArrayLiteral.parse(try text(bytes)).map { element in
+        guard let bytes else { throw PQDecodingFailure.unexpectedNull }
+        var elements: [Element] = []
+        try PQArrayLiteral.forEachElement(bytes) { element in
             guard let element else { throw PQDecodingFailure.unexpectedNull }
-            return try element.utf8CString.withUnsafeBytes { raw in
-                try Element.pqDecode(UnsafeRawBufferPointer(rebasing: raw.dropLast()))
-            }
+            elements.append(try Element.pqDecode(element))
         }
+        return elements
     }
 }
 
 /// `timestamptz` in the session's ISO DateStyle with TimeZone UTC: `2023-05-05 12:34:56.123456+00`.
 public enum PQTimestamp {
     public static func parse(_ text: String) -> Date? {
-        let u = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `parse` on the column's bytes as libpq holds them: no String, no copy.
+    public static func parse(_ u: UnsafeRawBufferPointer) -> Date? {
         func number(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= u.count else { return nil }
             var value = 0

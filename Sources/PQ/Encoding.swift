@@ -133,37 +133,52 @@ enum PQArrayLiteral {
         return out + "}"
     }
 
-    /// Parses a one-dimensional array's text output into its elements (nil for NULL).
-    static func parse(_ text: String) throws -> [String?] {
-        let scalars = Array(text.unicodeScalars)
-        guard scalars.first == "{", scalars.last == "}" else { throw PQDecodingFailure.invalid("array") }
-        var elements: [String?] = []
-        var index = 1
-        let end = scalars.count - 1
-        if index == end { return [] }
-        while index < end {
-            if scalars[index] == "\"" {
-                var value = String.UnicodeScalarView()
-                index += 1
-                while index < end, scalars[index] != "\"" {
-                    if scalars[index] == "\\" { index += 1 }
-                    value.append(scalars[index])
-                    index += 1
-                }
-                index += 1  // closing quote
-                elements.append(String(value))
-            } else {
-                var value = String.UnicodeScalarView()
-                while index < end, scalars[index] != "," {
-                    value.append(scalars[index])
-                    index += 1
-                }
-                let string = String(value)
-                elements.append(string == "NULL" ? nil : string)
-            }
-            if index < end, scalars[index] == "," { index += 1 }
+    /// Calls `body` with each element of a one-dimensional array's text output, in order (nil
+    /// for NULL). An element is handed over as bytes of the output itself when it has nothing
+    /// escaped, so decoding a `text[]` builds one String per element and nothing else.
+    /// The delimiters are ASCII, which never occurs inside a multi-byte UTF-8 character.
+    static func forEachElement(_ text: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> Void) throws {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), comma = UInt8(ascii: ",")
+        guard text.count >= 2, text[0] == UInt8(ascii: "{"), text[text.count - 1] == UInt8(ascii: "}") else {
+            throw PQDecodingFailure.invalid("array")
         }
-        return elements
+        let end = text.count - 1
+        var index = 1
+        var unescaped: [UInt8] = []
+        while index < end {
+            if text[index] == quote {
+                index += 1
+                let start = index
+                var escapes = false
+                while index < end, text[index] != quote {
+                    if text[index] == backslash { escapes = true; index += 1 }
+                    index += 1
+                }
+                guard index < end else { throw PQDecodingFailure.invalid("array") }
+                if escapes {
+                    unescaped.removeAll(keepingCapacity: true)
+                    var position = start
+                    while position < index {
+                        if text[position] == backslash { position += 1 }
+                        unescaped.append(text[position])
+                        position += 1
+                    }
+                    try unescaped.withUnsafeBytes { try body($0) }
+                } else {
+                    try body(UnsafeRawBufferPointer(rebasing: text[start..<index]))
+                }
+                index += 1  // the closing quote
+            } else {
+                let start = index
+                while index < end, text[index] != comma { index += 1 }
+                let element = UnsafeRawBufferPointer(rebasing: text[start..<index])
+                try body(element.elementsEqual("NULL".utf8) ? nil : element)
+            }
+            if index < end {
+                guard text[index] == comma else { throw PQDecodingFailure.invalid("array") }
+                index += 1
+            }
+        }
     }
 }
 

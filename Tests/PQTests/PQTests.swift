@@ -142,18 +142,22 @@ struct RoundTripTests {
         let pool = try await freshPool()
         defer { pool.close() }
         let payload = Payload(name: "Tuần ASEAN \"28/7\"", tags: ["a,b", "c\\d", "{}", "NULL"])
-        let tags = ["Lào", "Campuchia", "with \"quotes\"", "comma,inside", "", "NULL"]
+        let tags = ["Lào", "Campuchia", "with \"quotes\"", "comma,inside", "", "NULL", "back\\slash", "Hải \"Phòng\" \\ {}", " spaced "]
         let numbers: [Int64] = [1, -2, Int64.max]
         let rows = try await pool.query(
             """
             SELECT \(PQJSON(payload)) AS doc, \(tags) AS tags, \(numbers) AS numbers, ARRAY[]::text[] AS empty,
-                   \(tags)::text[] = ARRAY['Lào','Campuchia','with "quotes"','comma,inside','','NULL'] AS same
+                   \(tags)::text[] = ARRAY['Lào','Campuchia','with "quotes"','comma,inside','','NULL','back\\slash',
+                       'Hải "Phòng" \\ {}',' spaced '] AS same,
+                   ARRAY['a', NULL]::text[] AS with_null
             """)
         #expect(try rows[0].decode("doc", as: PQJSON<Payload>.self).value == payload)
         #expect(try rows[0].decode("tags", as: [String].self) == tags)
         #expect(try rows[0].decode("numbers", as: [Int64].self) == numbers)
         #expect(try rows[0].decode("empty", as: [String].self) == [])
         #expect(try rows[0].decode("same", as: Bool.self))
+        // A NULL element has no String to be: a decoding error, not an element dropped.
+        #expect(throws: PQError.self) { try rows[0].decode("with_null", as: [String].self) }
     }
 
     @Test func injectionStringsAreStoredVerbatim() async throws {

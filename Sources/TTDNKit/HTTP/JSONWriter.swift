@@ -35,12 +35,29 @@ package enum JSONWriter {
             if T.self == URL.self { return string((value as! URL).absoluteString) }
             if T.self == Data.self { return string((value as! Data).base64EncodedString()) }
             // As JSONEncoder: the keys of a dictionary are data, not property names; not converted.
-            if Self.isStringKeyedDictionary(T.self), let dictionary = value as? any StringKeyedDictionary {
+            if isStringKeyedDictionary(T.self), let dictionary = value as? any StringKeyedDictionary {
                 return try dictionary.writeJSON(to: self)
             }
-            let encoder = ValueEncoder(output: self)
+            let encoder = makeEncoder()
             try value.encode(to: encoder)
             encoder.close()
+            recycle(encoder)
+        }
+
+        /// Encoders whose value is written, kept for the next value: a list of 50 entries opened
+        /// some 300 of them (one per object, enum and array), each an allocation and a free.
+        @exclusivity(unchecked) private var spareEncoders: [ValueEncoder] = []
+
+        package func makeEncoder() -> ValueEncoder {
+            guard let encoder = spareEncoders.popLast() else { return ValueEncoder(output: self) }
+            return encoder
+        }
+
+        /// Takes back an encoder that is closed; nothing writes through it again.
+        package func recycle(_ encoder: ValueEncoder) {
+            encoder.state = .empty
+            encoder.members = 0
+            spareEncoders.append(encoder)
         }
 
         private func quoted(_ write: (inout [UInt8]) -> Void) {
@@ -83,14 +100,15 @@ package enum JSONWriter {
 
         package func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
-        /// Whether a type is a `[String: some Encodable]`, remembered per type: asking the
-        /// runtime for every value cost more than writing it.
-        private static let dictionaryTypes = Mutex<[ObjectIdentifier: Bool]>([:])
-        package static func isStringKeyedDictionary(_ type: Any.Type) -> Bool {
+        /// Whether a type is a `[String: some Encodable]`, remembered per type for the response:
+        /// asking the runtime for every value cost more than writing it, and a cache shared by
+        /// every response was a lock taken some 300 times per list page.
+        @exclusivity(unchecked) private var dictionaryTypes: [ObjectIdentifier: Bool] = [:]
+        package func isStringKeyedDictionary(_ type: Any.Type) -> Bool {
             let id = ObjectIdentifier(type)
-            if let known = dictionaryTypes.withLock({ $0[id] }) { return known }
+            if let known = dictionaryTypes[id] { return known }
             let answer = type is any StringKeyedDictionary.Type
-            dictionaryTypes.withLock { $0[id] = answer }
+            dictionaryTypes[id] = answer
             return answer
         }
 
@@ -118,7 +136,9 @@ package enum JSONWriter {
     /// the nested encoder still open inside it.
     package final class ValueEncoder: Encoder {
         package enum State { case empty, object, array, single }
-        package let output: Output
+        /// Not retained: the output keeps its spare encoders, and an encoder lives only while
+        /// the output's `write` that made it runs (a retained one would make a cycle).
+        package unowned(unsafe) let output: Output
         // One encoder per value, used by one task; `package` visibility made the compiler check
         // exclusivity at run time on every member, which showed in the profiles.
         @exclusivity(unchecked) package var state = State.empty
@@ -151,12 +171,14 @@ package enum JSONWriter {
         }
 
         package func closeChild() {
-            child?.close()
+            guard let closing = child else { return }
             child = nil
+            closing.close()
+            output.recycle(closing)
         }
 
         package func nested() -> ValueEncoder {
-            let encoder = ValueEncoder(output: output)
+            let encoder = output.makeEncoder()
             child = encoder
             return encoder
         }
