@@ -117,7 +117,7 @@ public struct PQJSON<Value: Codable & Sendable>: PQEncodable, PQDecodable, Senda
 }
 
 /// Array literal text format: `{"a","b \"c\"",NULL}`.
-enum PQArrayLiteral {
+public enum PQArrayLiteral {
     static func format(_ elements: [String?]) -> String {
         var out = "{"
         for (index, element) in elements.enumerated() {
@@ -137,7 +137,7 @@ enum PQArrayLiteral {
     /// for NULL). An element is handed over as bytes of the output itself when it has nothing
     /// escaped, so decoding a `text[]` builds one String per element and nothing else.
     /// The delimiters are ASCII, which never occurs inside a multi-byte UTF-8 character.
-    static func forEachElement(_ text: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> Void) throws {
+    public static func forEachElement(_ text: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> Void) throws {
         let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), comma = UInt8(ascii: ",")
         guard text.count >= 2, text[0] == UInt8(ascii: "{"), text[text.count - 1] == UInt8(ascii: "}") else {
             throw PQDecodingFailure.invalid("array")

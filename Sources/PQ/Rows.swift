@@ -40,6 +40,11 @@ public struct PQRows: Sendable, RandomAccessCollection {
         affectedRows = Int(String(cString: PQcmdTuples(handle.pointer))) ?? 0
     }
 
+    /// The type of each column (its OID), as the server described the result.
+    public func columnType(_ column: Int) -> PQOID {
+        handle.map { PQOID(PQftype($0.pointer, Int32(column))) } ?? 0
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { handle.map { Int(PQntuples($0.pointer)) } ?? 0 }
     public subscript(position: Int) -> PQRow { PQRow(rows: self, index: position) }
@@ -65,8 +70,8 @@ public struct PQRow: Sendable {
         return rows.positions[name]
     }
 
-    /// The raw column, nil for NULL.
-    func withBytes<R>(_ column: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+    /// The column's text as libpq holds it, nil for NULL; valid only inside `body`.
+    public func withBytes<R>(_ column: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
         let result = rows.handle!.pointer
         if PQgetisnull(result, Int32(index), Int32(column)) != 0 { return try body(nil) }
         let length = Int(PQgetlength(result, Int32(index), Int32(column)))

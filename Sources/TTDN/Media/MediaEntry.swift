@@ -53,15 +53,21 @@ public struct MediaEntry: Codable, Sendable, StoredResource {
     package static let collectionPath = "/v1/media-entries"
     public var etag: String { Conditional.etag(version: version) }
 
-    /// The columns of an entry, once: the SELECT list (`m.` is the table alias). Computed ones
-    /// are the expression they are read from.
+    /// The columns of an entry, once: the SELECT list (`m.` is the table alias), in the order of
+    /// the JSON fields, named as them: a list page is written from the rows (`RowJSON`).
+    /// Computed ones are the expression they are read from; enums and the domain array are
+    /// read as `text` and `text[]`, types RowJSON writes.
     static let columnNames = [
         "id", "title", "url", "url_normalized", "outlet", "origin", "country", "language", "published_at",
         "captured_at", "summary", "summary_vi", "topics", "sentiment", "misinformation",
         "response_status", "response_note", "response_url", "responded_at", "response_time_seconds",
         "related_unit_id", "recorded_by", "created_at", "updated_at", "version",
     ]
-    static let computedColumns = ["response_time_seconds": "extract(epoch FROM m.responded_at - m.captured_at)::int8"]
+    static let computedColumns = [
+        "response_time_seconds": "extract(epoch FROM m.responded_at - m.captured_at)::int8",
+        "origin": "m.origin::text", "sentiment": "m.sentiment::text", "response_status": "m.response_status::text",
+        "topics": "m.topics::text[]",
+    ]
     static let columns = PQQuery(
         unescaped: columnNames.map { name in
             computedColumns[name].map { "\($0) AS \(name)" } ?? "m.\(name)"

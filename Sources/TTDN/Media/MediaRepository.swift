@@ -39,11 +39,12 @@ enum MediaRepository: DeletableRepository {
         return try rows.first.map(MediaEntry.init(row:))
     }
 
-    /// Newest first; `to` is exclusive.
+    /// Newest first; `to` is exclusive. The rows as PostgreSQL returned them: a JSON page is
+    /// written from them directly (`RowJSON`), a CSV from the entries decoded from them.
     static func list(
         _ f: MediaFilter, after cursor: [String]?, limit: Int,
         on connection: PQConnection
-    ) async throws -> ([MediaEntry], [String]?) {
+    ) async throws -> RowPage {
         var conditions: [PQQuery] = ["true"]
         if let v = f.origin { conditions.append("m.origin = \(v)::media_origin") }
         if let v = f.country { conditions.append("m.country = \(v)") }
@@ -65,7 +66,9 @@ enum MediaRepository: DeletableRepository {
             SELECT \(MediaEntry.columns) FROM media_entries m WHERE \(PQQuery.joined(conditions, separator: " AND "))
             ORDER BY m.published_at DESC, m.id DESC LIMIT \(limit + 1)
             """)
-        return Pagination.cut(try rows.map(MediaEntry.init(row:)), limit: limit) { [PQTimestamp.format($0.publishedAt), $0.id.text] }
+        return try RowPage(rows, limit: limit) { row in
+            [PQTimestamp.format(try row.decode("published_at", as: Date.self)), try row.decode("id", as: UUID.self).text]
+        }
     }
 
     /// Inserts one entry; a URL already recorded (also by a concurrent insert) throws `DuplicateURL`.

@@ -26,7 +26,7 @@ struct MediaRoutes {
         let pool = self.pool
         return try await Pagination.list(
             request: request, page: page, filename: "media-entries",
-            columns: MediaEntry.csvColumns
+            columns: MediaEntry.csvColumns, decode: MediaEntry.init(row:)
         ) { cursor, limit in
             try await pool.withConnection { try await MediaRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }

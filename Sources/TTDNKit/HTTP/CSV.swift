@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PQ
 
 /// `Accept: text/csv` on lists and aggregates: RFC 4180, UTF-8, a header row, CRLF line ends;
 /// with `?bom=true` a byte-order mark first (Excel on Windows then reads UTF-8: *Phòng Giáo dục*,
@@ -217,6 +218,34 @@ extension Pagination {
         }
         let (items, next) = try await fetch(page.cursor, page.limit)
         return try response(request: request, items: items, nextCursor: next.map(Cursor.encode))
+    }
+
+    /// A list read as rows, for items whose JSON is their columns: the JSON page is written from
+    /// the rows themselves (`RowJSON`), the CSV from the items `decode` makes of them.
+    package static func list<Item: Sendable>(
+        request: Request, page: (limit: Int, cursor: [String]?), filename: String, columns: CSVColumns<Item>,
+        decode: @escaping @Sendable (PQRow) throws -> Item,
+        fetch: @escaping @Sendable ([String]?, Int) async throws -> RowPage
+    ) async throws -> Response {
+        if CSVOutput.wanted(by: request) {
+            return CSVOutput.stream(header: columns.header, filename: filename) { cursor in
+                let page = try await fetch(cursor, 500)
+                return (try page.map { columns.row(try decode($0)) }, page.nextCursor)
+            }
+        }
+        let rows = try await fetch(page.cursor, page.limit)
+        let nextCursor = rows.nextCursor.map(Cursor.encode)
+        // As `Page` writes it: {"items":[...],"next_cursor":...}
+        let output = JSONWriter.Output()
+        output.bytes.reserveCapacity(1024 + rows.count * 1024)
+        output.raw(#"{"items":["#)
+        try RowJSON.writeObjects(rows.rows, 0..<rows.count, to: output)
+        output.raw(#"],"next_cursor":"#)
+        if let nextCursor { output.string(nextCursor) } else { output.raw("null") }
+        output.raw("}")
+        var headers = HTTPFields()
+        if let nextCursor { headers[.link] = linkHeader(request: request, nextCursor: nextCursor) }
+        return JSONOutput.response(json: output.bytes, headers: headers)
     }
 
     /// Keyset paging of already-ordered rows: drops the extra row and names the next cursor.

@@ -13,9 +13,14 @@ public enum JSONOutput {
         _ value: T, status: HTTPResponse.Status = .ok,
         headers: HTTPFields = [:]
     ) throws -> Response {
+        response(json: try JSONWriter.encode(value), status: status, headers: headers)
+    }
+
+    /// A response of JSON already written.
+    package static func response(json: [UInt8], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONWriter.encode(value))))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json)))
     }
 }
 
@@ -32,6 +37,11 @@ public struct JSONWriterResponseEncoder: ResponseEncoder {
 public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     public let items: [Item]
     public let nextCursor: String?
+
+    package init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)

@@ -26,6 +26,8 @@ package enum JSONWriter {
         // One writer per response, used by one task: no dynamic exclusivity checks on every byte.
         @exclusivity(unchecked) package var bytes: [UInt8] = []
 
+        package init() {}
+
         package func write<T: Encodable>(_ value: T) throws {
             // Dates and UUIDs hold nothing to escape: their text goes straight into the output.
             if T.self == Date.self { return quoted { PQTimestamp.append(value as! Date, to: &$0) } }
@@ -67,20 +69,24 @@ package enum JSONWriter {
         }
 
         package func string(_ text: String) {
+            var text = text
+            text.withUTF8 { string(utf8: UnsafeRawBufferPointer($0)) }
+        }
+
+        /// A string from UTF-8 bytes (a column as libpq holds it), escaped as `string` does.
+        package func string(utf8: UnsafeRawBufferPointer) {
             bytes.append(UInt8(ascii: "\""))
             // Most strings need no escaping: copied in one go.
-            var text = text
-            let plain = text.withUTF8 { utf8 -> Bool in
-                guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            if utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                escaped(utf8)
+            } else {
                 bytes.append(contentsOf: utf8)
-                return true
             }
-            if !plain { escaped(text) }
             bytes.append(UInt8(ascii: "\""))
         }
 
-        private func escaped(_ text: String) {
-            for byte in text.utf8 {
+        private func escaped(_ utf8: UnsafeRawBufferPointer) {
+            for byte in utf8 {
                 switch byte {
                 case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
                 case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)

@@ -1,0 +1,111 @@
+import Foundation
+import PQ
+
+/// Rows written as JSON objects straight from the text libpq holds, for resources whose JSON is
+/// their columns: a column's name is its key, the columns' order the keys' order, its type how
+/// the value is written. No model value, no String per column, no Encodable call per field: for
+/// a list page of media entries that was half of the server's CPU.
+///
+/// The bytes are the ones `JSONWriter` writes for the resource's model decoded from the same
+/// row; a test holds each resource listed this way to that (`RowJSONTests`). A column of a type
+/// not written here (an enum or a domain array is cast to `text` / `text[]` in the SELECT list)
+/// is a decoding error, found by that test rather than guessed at.
+package enum RowJSON {
+    enum Kind {
+        case string, number, uuid, bool, timestamp, stringArray
+
+        init(column: Int, of rows: PQRows) throws {
+            switch rows.columnType(column) {
+            case 25, 1043, 1042, 19: self = .string  // text, varchar, bpchar, name
+            case 20, 21, 23: self = .number  // int8, int2, int4
+            case 2950: self = .uuid
+            case 16: self = .bool
+            case 1184: self = .timestamp  // timestamptz
+            case 1009, 1015: self = .stringArray  // text[], varchar[]
+            case let oid:
+                throw PQError(kind: .decoding, message: "column \(rows.columns[column]) has type \(oid), which RowJSON does not write")
+            }
+        }
+    }
+
+    /// The rows `range` of `rows`, each an object, separated by commas (no brackets).
+    package static func writeObjects(_ rows: PQRows, _ range: Range<Int>, to output: JSONWriter.Output) throws {
+        let kinds = try rows.columns.indices.map { try Kind(column: $0, of: rows) }
+        // The keys with their quotes and colon, once for the page.
+        let keys: [[UInt8]] = rows.columns.map { name in
+            let key = JSONWriter.Output()
+            key.string(name)
+            return key.bytes + [UInt8(ascii: ":")]
+        }
+        for index in range {
+            if index > range.lowerBound { output.bytes.append(UInt8(ascii: ",")) }
+            output.bytes.append(UInt8(ascii: "{"))
+            let row = rows[index]
+            for column in kinds.indices {
+                if column > 0 { output.bytes.append(UInt8(ascii: ",")) }
+                output.bytes.append(contentsOf: keys[column])
+                try row.withBytes(column) { value in
+                    guard let value else { return output.raw("null") }
+                    try write(value, as: kinds[column], column: rows.columns[column], to: output)
+                }
+            }
+            output.bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static func write(_ value: UnsafeRawBufferPointer, as kind: Kind, column: String, to output: JSONWriter.Output) throws {
+        switch kind {
+        case .string: output.string(utf8: value)
+        case .number: output.bytes.append(contentsOf: value)
+        case .uuid:  // PostgreSQL writes the lower-case form the API promises
+            output.bytes.append(UInt8(ascii: "\""))
+            output.bytes.append(contentsOf: value)
+            output.bytes.append(UInt8(ascii: "\""))
+        case .bool: output.raw(value.first == UInt8(ascii: "t") ? "true" : "false")
+        case .timestamp:
+            // Through Date, as the model's value goes: the same rounding, the same digits.
+            guard let date = PQTimestamp.parse(value) else {
+                throw PQError(kind: .decoding, message: "column \(column) cannot be decoded as Date")
+            }
+            output.bytes.append(UInt8(ascii: "\""))
+            PQTimestamp.append(date, to: &output.bytes)
+            output.bytes.append(UInt8(ascii: "\""))
+        case .stringArray:
+            output.bytes.append(UInt8(ascii: "["))
+            var first = true
+            do {
+                try PQArrayLiteral.forEachElement(value) { element in
+                    // The model cannot hold a NULL element either.
+                    guard let element else { throw PQError(kind: .decoding, message: "column \(column) has a NULL element") }
+                    if !first { output.bytes.append(UInt8(ascii: ",")) }
+                    first = false
+                    output.string(utf8: element)
+                }
+            } catch let error as PQError {
+                throw error
+            } catch {
+                throw PQError(kind: .decoding, message: "column \(column) is not an array literal")
+            }
+            output.bytes.append(UInt8(ascii: "]"))
+        }
+    }
+}
+
+/// One page of a keyset-paged list as the rows PostgreSQL returned (`limit + 1` were asked for,
+/// to know whether there is more): the rows of the page and the cursor of the next.
+package struct RowPage: Sendable {
+    package let rows: PQRows
+    package let count: Int
+    package let nextCursor: [String]?
+
+    /// `key` reads the sort key of a row, the cursor of the page after it.
+    package init(_ rows: PQRows, limit: Int, key: (PQRow) throws -> [String]) throws {
+        self.rows = rows
+        count = min(rows.count, limit)
+        nextCursor = rows.count > limit ? try key(rows[limit - 1]) : nil
+    }
+
+    package func map<Item>(_ transform: (PQRow) throws -> Item) throws -> [Item] {
+        try rows.prefix(count).map(transform)
+    }
+}
