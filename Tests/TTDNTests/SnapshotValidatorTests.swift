@@ -4,9 +4,9 @@ import TTDN
 import TTDNKit
 import Testing
 
-/// Aggregates carry a validator derived from PostgreSQL's snapshot: a poller's `If-None-Match`
+/// Aggregates and lists carry a validator derived from PostgreSQL's snapshot: a poller's `If-None-Match`
 /// gets 304 while nothing committed, and a full answer once something did.
-@Suite("Aggregates answered 304 from the database snapshot")
+@Suite("Aggregates and lists answered 304 from the database snapshot")
 struct SnapshotValidatorTests {
     private func snapshot(_ server: TestServer) async throws -> String {
         try await server.pool.query("SELECT pg_current_snapshot()::text AS s").first!.decode("s", as: String.self)
@@ -116,6 +116,74 @@ struct SnapshotValidatorTests {
             return
         }
         Issue.record("the cluster was never quiet for eight requests")
+    }
+
+    @Test func aListIsAnswered304UntilAWriteChangesIt() async throws {
+        let server = try await TestServer.get()
+        let topic = "poll\(UUID().uuidString.prefix(8).lowercased())"
+        let record = { (index: Int) in
+            try await server.post(
+                "/v1/media-entries",
+                [
+                    "title": "Bài \(topic) \(index)", "url": "https://example.org/\(topic)/\(index)", "outlet": "Hải Phòng",
+                    "origin": "domestic", "published_at": "2023-03-0\(index + 1)T08:00:00Z", "topics": [topic],
+                ])
+        }
+        #expect(try await record(0).status == 201)
+        let path = "/v1/media-entries?topic=\(topic)&limit=10"
+        let first = try await server.get(path)
+        #expect(first.status == 200 && first.items.count == 1)
+        let etag = try #require(first.header("ETag"))
+        #expect(etag.hasPrefix("\"s-") && first.header("Cache-Control") == "private, no-cache")
+
+        var quietRevalidations = 0
+        for _ in 0..<400 where quietRevalidations < 3 {
+            let before = try await snapshot(server)
+            let latest = try #require(try await server.get(path).header("ETag"))
+            let again = try await server.get(path, headers: ["If-None-Match": latest])
+            let after = try await snapshot(server)
+            guard before == after else { continue }
+            quietRevalidations += 1
+            #expect(again.status == 304 && again.body.isEmpty)
+            #expect(again.header("ETag") == latest)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(quietRevalidations == 3, "the cluster was never quiet for one request")
+
+        // Another entry: the same tag now gets the list with it.
+        let stale = try #require(try await server.get(path).header("ETag"))
+        #expect(try await record(1).status == 201)
+        let changed = try await server.get(path, headers: ["If-None-Match": stale])
+        #expect(changed.status == 200 && changed.items.count == 2)
+        #expect(changed.header("ETag") != stale)
+    }
+
+    @Test func listsBelowAResourceAndOtherCallersGetTheirOwnValidators() async throws {
+        let server = try await TestServer.get()
+        let viewer = try await server.token(.viewer)
+        let otherViewer = try await server.token(.viewer)
+        let id = try await makeSession(server, capacity: 10)
+        for _ in 0..<400 {
+            let before = try await snapshot(server)
+            let mine = try await server.get("/v1/training-sessions/\(id)/participants", token: viewer)
+            let theirs = try await server.get("/v1/training-sessions/\(id)/participants", token: otherViewer)
+            let mineAgain = try await server.get("/v1/training-sessions/\(id)/participants", token: viewer)
+            guard try await snapshot(server) == before else { continue }
+            #expect(mine.status == 200 && theirs.status == 200)
+            let tag = try #require(mine.header("ETag"))
+            #expect(tag.hasPrefix("\"s-"))
+            #expect(mineAgain.header("ETag") == tag)
+            #expect(theirs.header("ETag") != tag)
+            // Another token's tag is not this caller's copy.
+            let crossed = try await server.get(
+                "/v1/training-sessions/\(id)/participants", token: viewer, headers: ["If-None-Match": try #require(theirs.header("ETag"))])
+            #expect(crossed.status == 200)
+            // A session that does not exist is a 404 with no validator, whatever was sent.
+            let missing = try await server.get("/v1/training-sessions/\(UUID())/participants", token: viewer, headers: ["If-None-Match": "*"])
+            #expect(missing.status == 404 && missing.header("ETag") == nil)
+            return
+        }
+        Issue.record("the cluster was never quiet for three requests")
     }
 
     @Test func aWrongOrOtherValidatorGetsTheFullAnswerAndErrorsStayErrors() async throws {

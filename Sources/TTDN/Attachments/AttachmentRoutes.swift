@@ -18,7 +18,7 @@ struct AttachmentRoutes {
     func register(_ routes: Routes) {
         routes.publishChanges(of: Attachment.self, to: .withinCallerUnit)
         for parent in parents {
-            routes.add(.get, "\(parent.path)/{id}/attachments", list(parent))
+            routes.list("\(parent.path)/{id}/attachments", list(parent))
             routes.add(.post, "\(parent.path)/{id}/attachments", upload(parent))
         }
         routes.add(.get, "/v1/attachments/{id}", get)

@@ -8,7 +8,7 @@ struct AuditRoutes {
     let pool: PQPool
 
     func register(_ routes: Routes) {
-        routes.add(.get, "/v1/audit-events", list)
+        routes.list("/v1/audit-events", list)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -15,7 +15,7 @@ struct ChangeRoutes {
     let types: ChangeFeedTypes
 
     func register(_ routes: Routes) {
-        routes.add(.get, "/v1/changes", list)
+        routes.list("/v1/changes", list)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {

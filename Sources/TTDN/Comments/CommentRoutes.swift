@@ -14,7 +14,7 @@ struct CommentRoutes {
     func register(_ routes: Routes) {
         routes.publishChanges(of: Comment.self, to: .withinCallerUnit)
         for parent in parents {
-            routes.add(.get, "\(parent.path)/{id}/comments", thread(parent))
+            routes.list("\(parent.path)/{id}/comments", thread(parent))
             routes.add(.post, "\(parent.path)/{id}/comments", create(parent))
         }
         routes.add(.get, "/v1/comments/{id}", get)

@@ -13,7 +13,7 @@ struct EventRoutes {
 
     func register(_ routes: Routes) {
         routes.collection(of: Event.self, "/v1/events", list: list, create: create, get: get, update: update, delete: delete)
-        routes.add(.get, "/v1/events/occurrences", occurrences)
+        routes.list("/v1/events/occurrences", occurrences)
         routes.add(.get, "/v1/events.ics", ics)
     }
 

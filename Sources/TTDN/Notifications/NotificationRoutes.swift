@@ -12,7 +12,7 @@ struct NotificationRoutes {
 
     func register(_ routes: Routes) {
         routes.publishChanges(of: Message.self, to: .admins)
-        routes.add(.get, "/v1/notifications", list)
+        routes.list("/v1/notifications", list)
         routes.add(.post, "/v1/notifications/{id}/read", mark(read: true))
         routes.add(.post, "/v1/notifications/{id}/unread", mark(read: false))
         routes.add(.post, "/v1/messages", send)

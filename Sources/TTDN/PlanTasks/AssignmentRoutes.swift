@@ -11,14 +11,14 @@ struct AssignmentRoutes {
 
     func register(_ routes: Routes) {
         routes.publishChanges(of: Assignment.self)
-        routes.add(.get, "/v1/assignments", listAcrossTasks)
+        routes.list("/v1/assignments", listAcrossTasks)
         routes.add(.post, "/v1/assignments/bulk", bulk)
-        routes.add(.get, "/v1/plan-tasks/{id}/assignments", list)
+        routes.list("/v1/plan-tasks/{id}/assignments", list)
         routes.add(.post, "/v1/plan-tasks/{id}/assignments", create)
         routes.add(.get, "/v1/plan-tasks/{id}/assignments/{assignment_id}", get)
         routes.add(.patch, "/v1/plan-tasks/{id}/assignments/{assignment_id}", update)
         routes.add(.delete, "/v1/plan-tasks/{id}/assignments/{assignment_id}", delete)
-        routes.add(.get, "/v1/plan-tasks/{id}/assignments/{assignment_id}/progress", history)
+        routes.list("/v1/plan-tasks/{id}/assignments/{assignment_id}/progress", history)
         routes.add(.post, "/v1/plan-tasks/{id}/assignments/{assignment_id}/progress", report)
     }
 

@@ -10,7 +10,7 @@ struct PlanTaskRoutes {
 
     func register(_ routes: Routes) {
         routes.collection(of: PlanTask.self, "/v1/plan-tasks", list: list, create: create, get: get, update: update, delete: delete)
-        routes.add(.get, "/v1/plan-tasks/{id}/progress", history)
+        routes.list("/v1/plan-tasks/{id}/progress", history)
         routes.add(.post, "/v1/plan-tasks/{id}/progress", report)
         AssignmentRoutes(pool: pool).register(routes)
         ProgressRoutes(pool: pool).register(routes)

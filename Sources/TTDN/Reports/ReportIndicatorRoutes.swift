@@ -9,7 +9,7 @@ struct ReportIndicatorRoutes {
 
     func register(_ routes: Routes) {
         routes.publishChanges(of: ReportIndicator.self)
-        routes.add(.get, "/v1/report-indicators", list)
+        routes.list("/v1/report-indicators", list)
         routes.add(.post, "/v1/report-indicators", create)
     }
 

@@ -9,14 +9,14 @@ struct ReportPeriodRoutes {
 
     func register(_ routes: Routes) {
         routes.publishChanges(of: ReportPeriod.self)
-        routes.add(.get, "/v1/report-periods", list)
+        routes.list("/v1/report-periods", list)
         routes.add(.post, "/v1/report-periods", create)
         routes.add(.post, "/v1/report-periods/generate", generate)
         routes.add(.get, "/v1/report-periods/{id}", get)
         routes.add(.patch, "/v1/report-periods/{id}", update)
         routes.add(.post, "/v1/report-periods/{id}/close", close)
         routes.add(.post, "/v1/report-periods/{id}/reopen", reopen)
-        routes.add(.get, "/v1/report-regimes", regimes)
+        routes.list("/v1/report-regimes", regimes)
     }
 
     static func periodID(_ context: AppRequestContext) throws -> String {

@@ -10,7 +10,7 @@ struct TokenRoutes {
 
     func register(_ routes: Routes) {
         routes.publishChanges(of: TokenView.self, to: .admins)
-        routes.add(.get, "/v1/tokens", list)
+        routes.list("/v1/tokens", list)
         routes.add(.post, "/v1/tokens", create)
         routes.add(.get, "/v1/tokens/{id}", get)
         routes.add(.post, "/v1/tokens/{id}/revoke", revoke)

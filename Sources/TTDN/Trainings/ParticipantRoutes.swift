@@ -10,7 +10,7 @@ struct ParticipantRoutes {
 
     func register(_ routes: Routes) {
         routes.publishChanges(of: Participant.self)
-        routes.add(.get, "/v1/training-sessions/{id}/participants", list)
+        routes.list("/v1/training-sessions/{id}/participants", list)
         routes.add(.post, "/v1/training-sessions/{id}/participants", create)
         routes.add(.post, "/v1/training-sessions/{id}/participants/import", importCSV)
         routes.add(.get, "/v1/training-sessions/{id}/participants/{participant_id}", get)

@@ -14,12 +14,12 @@ struct UnitPlanRoutes {
     func register(_ routes: Routes) {
         routes.collection(of: UnitPlan.self, "/v1/unit-plans", list: list, create: create, get: get, update: update, delete: delete)
         routes.publishChanges(of: UnitPlanTask.self)
-        routes.add(.get, "/v1/unit-plans/{id}/tasks", listTasks)
+        routes.list("/v1/unit-plans/{id}/tasks", listTasks)
         routes.add(.post, "/v1/unit-plans/{id}/tasks", createTask)
         routes.add(.get, "/v1/unit-plans/{id}/tasks/{task_id}", getTask)
         routes.add(.patch, "/v1/unit-plans/{id}/tasks/{task_id}", updateTask)
         routes.add(.delete, "/v1/unit-plans/{id}/tasks/{task_id}", deleteTask)
-        routes.add(.get, "/v1/unit-plans/{id}/tasks/{task_id}/progress", taskHistory)
+        routes.list("/v1/unit-plans/{id}/tasks/{task_id}/progress", taskHistory)
         routes.add(.post, "/v1/unit-plans/{id}/tasks/{task_id}/progress", reportTask)
         routes.add(.get, "/v1/aggregates/unit-plans", coverage)
     }

@@ -10,7 +10,7 @@ struct UnitRoutes {
     func register(_ routes: Routes) {
         routes.collection(of: Unit.self, "/v1/units", list: list, create: create, get: get, update: update, delete: delete)
         routes.add(.post, "/v1/units/import", importUnits)
-        routes.add(.get, "/v1/units/{id}/subtree", subtree)
+        routes.list("/v1/units/{id}/subtree", subtree)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {

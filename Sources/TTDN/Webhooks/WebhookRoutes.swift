@@ -12,7 +12,7 @@ struct WebhookRoutes {
         routes.collection(
             of: WebhookSubscription.self, "/v1/webhook-subscriptions", list: list, create: create, get: get, update: update, delete: delete,
             changesTo: .admins)
-        routes.add(.get, "/v1/webhook-subscriptions/{id}/deliveries", deliveries)
+        routes.list("/v1/webhook-subscriptions/{id}/deliveries", deliveries)
         routes.add(.post, "/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/redeliver", redeliver)
     }
 

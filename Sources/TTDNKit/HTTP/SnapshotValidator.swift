@@ -5,15 +5,15 @@ import Hummingbird
 import PQ
 import Synchronization
 
-/// Validators for answers computed from the database alone (the aggregates scripts poll): the
+/// Validators for answers computed from the database alone (the aggregates and lists scripts poll): the
 /// ETag is a digest of what PostgreSQL has committed (`pg_current_snapshot()`: the transactions
 /// finished and in flight), the route and query, the representation asked for, who asks and the
 /// Hai Phong day. Two requests that agree on all of it see the same rows, so a matching
-/// `If-None-Match` is answered 304 after one small statement, without running the aggregate.
+/// `If-None-Match` is answered 304 after one small statement, without running the aggregate or list.
 ///
 /// Any committed write anywhere in the cluster changes the snapshot, so a validator may change
 /// when the figures did not (the client fetches again); it never stays while they changed. The
-/// aggregate's own statements run after the snapshot is read, so they see at least its rows.
+/// answer's own statements run after the snapshot is read, so they see at least its rows.
 /// It holds across processes: the counter is PostgreSQL's, not ours.
 package struct SnapshotValidatorMiddleware: RouterMiddleware {
     package typealias Context = AppRequestContext
@@ -46,10 +46,12 @@ package struct SnapshotValidatorMiddleware: RouterMiddleware {
 
     func validator(request: Request, context: Context, snapshot: String) -> String {
         let principal = context.principal
+        // The caller's token too, not only its role and unit: a notification's read state is per token.
         let parts = [
             build, snapshot, context.endpointPath ?? request.uri.path, request.uri.path, request.uri.query ?? "",
-            request.headers[values: .accept].joined(separator: ","), principal?.role.rawValue ?? "-",
-            principal?.unitID?.uuidString ?? "-", HaiPhong.today().description,
+            request.headers[values: .accept].joined(separator: ","), request.headers[values: .acceptLanguage].joined(separator: ","),
+            principal?.role.rawValue ?? "-", principal?.unitID?.uuidString ?? "-", principal?.tokenID.uuidString ?? "-",
+            HaiPhong.today().description,
         ]
         var hash = SHA256()
         for part in parts {
