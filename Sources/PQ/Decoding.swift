@@ -212,6 +212,34 @@ public enum PQTimestamp {
         return Date(timeIntervalSince1970: seconds)
     }
 
+    /// Appends `format`'s text for a timestamptz as PostgreSQL writes it in this session
+    /// (`2023-05-05 12:34:56.1+00`) without making a Date: the same digits, rearranged, the
+    /// fraction padded to microseconds. False, and nothing appended, for any other shape (BC,
+    /// infinity) and outside the years 1000–2099: beyond 2100 a Date (a Double of seconds) no
+    /// longer holds every microsecond, and the text must stay what `parse` then `append` write.
+    public static func appendRFC3339(postgresText text: UnsafeRawBufferPointer, to bytes: inout [UInt8]) -> Bool {
+        let count = text.count
+        // Digits where they belong; the separators PostgreSQL's ISO style puts between them.
+        func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { text[$0] &- UInt8(ascii: "0") < 10 } }
+        let year1000To2099 = text[0] == UInt8(ascii: "1") || (text[0] == UInt8(ascii: "2") && text[1] == UInt8(ascii: "0"))
+        guard count >= 22, count <= 29, year1000To2099, digits(0..<4), text[4] == UInt8(ascii: "-"), digits(5..<7), text[7] == UInt8(ascii: "-"),
+            digits(8..<10), text[10] == UInt8(ascii: " "), digits(11..<13), text[13] == UInt8(ascii: ":"), digits(14..<16),
+            text[16] == UInt8(ascii: ":"), digits(17..<19), text[count - 3] == UInt8(ascii: "+"), text[count - 2] == UInt8(ascii: "0"),
+            text[count - 1] == UInt8(ascii: "0")
+        else { return false }
+        let fraction = count - 3 - 19  // "" or ".d" to ".dddddd"
+        guard fraction == 0 || (fraction >= 2 && text[19] == UInt8(ascii: ".") && digits(20..<count - 3)) else { return false }
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[0..<10]))
+        bytes.append(UInt8(ascii: "T"))
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[11..<19]))
+        if fraction > 0 {
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[19..<count - 3]))
+            for _ in fraction..<7 { bytes.append(UInt8(ascii: "0")) }
+        }
+        bytes.append(UInt8(ascii: "Z"))
+        return true
+    }
+
     /// RFC 3339 in UTC with microseconds, which both PostgreSQL and JSON clients read.
     public static func format(_ date: Date) -> String {
         var bytes: [UInt8] = []

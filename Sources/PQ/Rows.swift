@@ -49,6 +49,12 @@ public struct PQRows: Sendable, RandomAccessCollection {
     public var endIndex: Int { handle.map { Int(PQntuples($0.pointer)) } ?? 0 }
     public subscript(position: Int) -> PQRow { PQRow(rows: self, index: position) }
 
+    /// The cells of the result for a writer that copies them out (`RowJSON`): no `PQRow` and
+    /// no reference counting per cell. The bytes are valid only inside `body`.
+    public func withCells<R>(_ body: (PQCells) throws -> R) rethrows -> R {
+        try withExtendedLifetime(handle) { try body(PQCells(result: handle?.pointer)) }
+    }
+
     /// Decodes every row with `transform`.
     public func decode<T>(_ transform: (PQRow) throws -> T) throws -> [T] { try map(transform) }
 }
@@ -93,5 +99,17 @@ public struct PQRow: Sendable {
 
     public func isNull(_ column: String) throws -> Bool {
         try withBytes(try self.column(named: column)) { $0 == nil }
+    }
+}
+
+/// A result's cells by row and column, lent by `PQRows.withCells`.
+public struct PQCells {
+    let result: OpaquePointer?
+
+    /// The cell's text as libpq holds it, nil for NULL.
+    public func value(row: Int, column: Int) -> UnsafeRawBufferPointer? {
+        guard let result, PQgetisnull(result, Int32(row), Int32(column)) == 0 else { return nil }
+        let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+        return UnsafeRawBufferPointer(start: UnsafeRawPointer(PQgetvalue(result, Int32(row), Int32(column))), count: length)
     }
 }

@@ -85,6 +85,36 @@ struct RowJSONTests {
         #expect(String(decoding: csv.body, as: UTF8.self).split(separator: "\r\n").count == 4)
     }
 
+    struct Stamp: Encodable { let at: Date }
+
+    /// Timestamps are PostgreSQL's digits rearranged; the model's go through a Date. They agree
+    /// on thousands of random instants and on the edges of the text's shape.
+    @Test func timestampsAreWrittenAsTheModelsDatesAre() async throws {
+        let server = try await TestServer.get()
+        let rows = try await server.pool.query(
+            """
+            SELECT at FROM (
+                SELECT timestamptz '1900-01-01 00:00:00+00' + random() * interval '200 years' AS at FROM generate_series(1, 3000)
+                UNION ALL SELECT date_trunc('second', now())
+                UNION ALL SELECT timestamptz '2023-05-05 12:34:56.1+00'
+                UNION ALL SELECT timestamptz '2023-05-05 12:34:56.000001+00'
+                UNION ALL SELECT timestamptz '2023-12-31 23:59:59.999999+00'
+                UNION ALL SELECT timestamptz '0999-01-01 00:00:00.5+00'
+                UNION ALL SELECT timestamptz '2099-12-31 23:59:59.999999+00'
+                UNION ALL SELECT timestamptz '2100-01-01 00:00:00.000001+00'
+                UNION ALL SELECT timestamptz '9999-12-31 23:59:59.999999+00'
+            ) AS instants
+            """)
+        let fromRows = JSONWriter.Output()
+        try RowJSON.writeObjects(rows, rows.indices, to: fromRows)
+        let fromDates = try rows.map { String(decoding: try JSONWriter.encode(Stamp(at: try $0.decode("at"))), as: UTF8.self) }
+        #expect(String(decoding: fromRows.bytes, as: UTF8.self) == fromDates.joined(separator: ","))
+        // Shapes the rearrangement does not take go through a Date, or fail as the model's would.
+        let infinite = try await server.pool.query("SELECT timestamptz 'infinity' AS at")
+        #expect(throws: PQError.self) { try RowJSON.writeObjects(infinite, infinite.indices, to: JSONWriter.Output()) }
+        #expect(throws: PQError.self) { try infinite[0].decode("at", as: Date.self) }
+    }
+
     @Test func aColumnOfATypeItDoesNotWriteIsAnErrorNotAGuess() async throws {
         let server = try await TestServer.get()
         let rows = try await server.pool.query("SELECT 1.50::numeric AS amount")

@@ -37,19 +37,21 @@ package enum RowJSON {
             key.string(name)
             return key.bytes + [UInt8(ascii: ":")]
         }
-        for index in range {
-            if index > range.lowerBound { output.bytes.append(UInt8(ascii: ",")) }
-            output.bytes.append(UInt8(ascii: "{"))
-            let row = rows[index]
-            for column in kinds.indices {
-                if column > 0 { output.bytes.append(UInt8(ascii: ",")) }
-                output.bytes.append(contentsOf: keys[column])
-                try row.withBytes(column) { value in
-                    guard let value else { return output.raw("null") }
+        try rows.withCells { cells in
+            for row in range {
+                if row > range.lowerBound { output.bytes.append(UInt8(ascii: ",")) }
+                output.bytes.append(UInt8(ascii: "{"))
+                for column in kinds.indices {
+                    if column > 0 { output.bytes.append(UInt8(ascii: ",")) }
+                    output.bytes.append(contentsOf: keys[column])
+                    guard let value = cells.value(row: row, column: column) else {
+                        output.raw("null")
+                        continue
+                    }
                     try write(value, as: kinds[column], column: rows.columns[column], to: output)
                 }
+                output.bytes.append(UInt8(ascii: "}"))
             }
-            output.bytes.append(UInt8(ascii: "}"))
         }
     }
 
@@ -63,13 +65,14 @@ package enum RowJSON {
             output.bytes.append(UInt8(ascii: "\""))
         case .bool: output.raw(value.first == UInt8(ascii: "t") ? "true" : "false")
         case .timestamp:
-            // Through Date, as the model's value goes: the same rounding, the same digits.
+            output.bytes.append(UInt8(ascii: "\""))
+            defer { output.bytes.append(UInt8(ascii: "\"")) }
+            // PostgreSQL's digits rearranged; any other shape through Date, as the model's value goes.
+            if PQTimestamp.appendRFC3339(postgresText: value, to: &output.bytes) { return }
             guard let date = PQTimestamp.parse(value) else {
                 throw PQError(kind: .decoding, message: "column \(column) cannot be decoded as Date")
             }
-            output.bytes.append(UInt8(ascii: "\""))
             PQTimestamp.append(date, to: &output.bytes)
-            output.bytes.append(UInt8(ascii: "\""))
         case .stringArray:
             output.bytes.append(UInt8(ascii: "["))
             var first = true
