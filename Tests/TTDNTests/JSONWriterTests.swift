@@ -112,6 +112,29 @@ struct JSONWriterTests {
         }
     }
 
+    /// The word-at-a-time scan finds a byte to escape wherever it stands, among any neighbours
+    /// (multi-byte UTF-8 included), and never flags a string without one.
+    @Test func everyByteToEscapeIsFoundAtEveryPosition() {
+        let special: [UInt8] = Array(0..<0x20) + [UInt8(ascii: "\""), UInt8(ascii: "\\")]
+        let plain: [UInt8] = Array(0x20...0xFF).filter { $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        for length in 0..<20 {
+            for filler in plain where filler % 7 == 0 || filler == 0x20 || filler == 0x21 || filler == 0x5B || filler == 0x5D || filler >= 0xF0 {
+                let bytes = [UInt8](repeating: filler, count: length)
+                #expect(!bytes.withUnsafeBytes(JSONWriter.Output.needsEscaping), "\(filler) × \(length)")
+                for position in 0..<length {
+                    for byte in special {
+                        var marked = bytes
+                        marked[position] = byte
+                        #expect(marked.withUnsafeBytes(JSONWriter.Output.needsEscaping), "\(byte) at \(position) of \(length)")
+                    }
+                }
+            }
+        }
+        let vietnamese = Array("Sở Giáo dục và Đào tạo Hải Phòng — học bổng".utf8)
+        #expect(!vietnamese.withUnsafeBytes(JSONWriter.Output.needsEscaping))
+        #expect(String(decoding: try! JSONWriter.encode("Sở \"GD\"\n\\ \u{1}"), as: UTF8.self) == #""Sở \"GD\"\n\\ \u0001""#)
+    }
+
     @Test func nonFiniteNumbersAreRefused() {
         #expect(throws: EncodingError.self) { try JSONOutput.data([Double.nan]) }
         #expect(throws: EncodingError.self) { try JSONOutput.data(["x": Double.infinity]) }

@@ -77,12 +77,36 @@ package enum JSONWriter {
         package func string(utf8: UnsafeRawBufferPointer) {
             bytes.append(UInt8(ascii: "\""))
             // Most strings need no escaping: copied in one go.
-            if utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            if Self.needsEscaping(utf8) {
                 escaped(utf8)
             } else {
                 bytes.append(contentsOf: utf8)
             }
             bytes.append(UInt8(ascii: "\""))
+        }
+
+        /// Whether any byte is a control character, `"` or `\`: eight bytes at a time (this
+        /// scan runs over every string of every answer), the rest one by one. A word has such a
+        /// byte when `w - 0x20…` borrows into a byte whose top bit `w` did not have (a byte below
+        /// 0x20), or when `w ^ 0x22…` or `w ^ 0x5C…` has a zero byte.
+        package static func needsEscaping(_ utf8: UnsafeRawBufferPointer) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highBits: UInt64 = 0x8080_8080_8080_8080
+            func hasByteBelow(_ word: UInt64, _ limit: UInt64) -> Bool { (word &- ones &* limit) & ~word & highBits != 0 }
+            var offset = 0
+            while offset + 8 <= utf8.count {
+                let word = utf8.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                if hasByteBelow(word, 0x20) || hasByteBelow(word ^ (ones &* 0x22), 1) || hasByteBelow(word ^ (ones &* 0x5C), 1) {
+                    return true
+                }
+                offset += 8
+            }
+            while offset < utf8.count {
+                let byte = utf8[offset]
+                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
+                offset += 1
+            }
+            return false
         }
 
         private func escaped(_ utf8: UnsafeRawBufferPointer) {
