@@ -49,6 +49,9 @@ package struct RequestLogMiddleware: RouterMiddleware {
             ).response()
         }
         response.headers[.requestID] = context.requestID
+        // Below info (LOG_LEVEL=warning) there is no access line to write: nothing is gathered
+        // for it (its metadata, the token's public id, the body wrapped to time it).
+        guard context.logger.logLevel <= .info else { return response }
         // Logged once the body is written: a streamed CSV's time is the whole of it.
         let logger = context.logger
         let metadata: Logger.Metadata = [
