@@ -215,14 +215,15 @@ public enum PQTimestamp {
     /// Appends `format`'s text for a timestamptz as PostgreSQL writes it in this session
     /// (`2023-05-05 12:34:56.1+00`) without making a Date: the same digits, rearranged, the
     /// fraction padded to microseconds. False, and nothing appended, for any other shape (BC,
-    /// infinity) and outside the years 1000–2099: beyond 2100 a Date (a Double of seconds) no
-    /// longer holds every microsecond, and the text must stay what `parse` then `append` write.
+    /// infinity) and outside the years 1900–2099: further from 1970 a Date (a Double of seconds)
+    /// no longer holds every microsecond, and the text must stay what `parse` then `append` write.
     public static func appendRFC3339(postgresText text: UnsafeRawBufferPointer, to bytes: inout [UInt8]) -> Bool {
         let count = text.count
         // Digits where they belong; the separators PostgreSQL's ISO style puts between them.
         func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { text[$0] &- UInt8(ascii: "0") < 10 } }
-        let year1000To2099 = text[0] == UInt8(ascii: "1") || (text[0] == UInt8(ascii: "2") && text[1] == UInt8(ascii: "0"))
-        guard count >= 22, count <= 29, year1000To2099, digits(0..<4), text[4] == UInt8(ascii: "-"), digits(5..<7), text[7] == UInt8(ascii: "-"),
+        guard count >= 22, count <= 29,
+            (text[0] == UInt8(ascii: "1") && text[1] == UInt8(ascii: "9")) || (text[0] == UInt8(ascii: "2") && text[1] == UInt8(ascii: "0")),
+            digits(0..<4), text[4] == UInt8(ascii: "-"), digits(5..<7), text[7] == UInt8(ascii: "-"),
             digits(8..<10), text[10] == UInt8(ascii: " "), digits(11..<13), text[13] == UInt8(ascii: ":"), digits(14..<16),
             text[16] == UInt8(ascii: ":"), digits(17..<19), text[count - 3] == UInt8(ascii: "+"), text[count - 2] == UInt8(ascii: "0"),
             text[count - 1] == UInt8(ascii: "0")

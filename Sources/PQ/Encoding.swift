@@ -172,6 +172,8 @@ public enum PQArrayLiteral {
                 let start = index
                 while index < end, text[index] != comma { index += 1 }
                 let element = UnsafeRawBufferPointer(rebasing: text[start..<index])
+                // PostgreSQL quotes an empty element; an unquoted `{` is a second dimension.
+                guard !element.isEmpty, element[0] != UInt8(ascii: "{") else { throw PQDecodingFailure.invalid("array") }
                 try body(element.elementsEqual("NULL".utf8) ? nil : element)
             }
             if index < end {

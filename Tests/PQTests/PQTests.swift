@@ -149,7 +149,7 @@ struct RoundTripTests {
             SELECT \(PQJSON(payload)) AS doc, \(tags) AS tags, \(numbers) AS numbers, ARRAY[]::text[] AS empty,
                    \(tags)::text[] = ARRAY['Lào','Campuchia','with "quotes"','comma,inside','','NULL','back\\slash',
                        'Hải "Phòng" \\ {}',' spaced '] AS same,
-                   ARRAY['a', NULL]::text[] AS with_null
+                   ARRAY['a', NULL]::text[] AS with_null, ARRAY[['a'],['b']]::text[] AS two_dimensions
             """)
         #expect(try rows[0].decode("doc", as: PQJSON<Payload>.self).value == payload)
         #expect(try rows[0].decode("tags", as: [String].self) == tags)
@@ -158,6 +158,7 @@ struct RoundTripTests {
         #expect(try rows[0].decode("same", as: Bool.self))
         // A NULL element has no String to be: a decoding error, not an element dropped.
         #expect(throws: PQError.self) { try rows[0].decode("with_null", as: [String].self) }
+        #expect(throws: PQError.self) { try rows[0].decode("two_dimensions", as: [String].self) }
     }
 
     @Test func injectionStringsAreStoredVerbatim() async throws {

@@ -100,6 +100,8 @@ struct RowJSONTests {
                 UNION ALL SELECT timestamptz '2023-05-05 12:34:56.000001+00'
                 UNION ALL SELECT timestamptz '2023-12-31 23:59:59.999999+00'
                 UNION ALL SELECT timestamptz '0999-01-01 00:00:00.5+00'
+                UNION ALL SELECT timestamptz '1500-06-01 12:00:00.001998+00'
+                UNION ALL SELECT timestamptz '1899-12-31 23:59:59.999999+00'
                 UNION ALL SELECT timestamptz '2099-12-31 23:59:59.999999+00'
                 UNION ALL SELECT timestamptz '2100-01-01 00:00:00.000001+00'
                 UNION ALL SELECT timestamptz '9999-12-31 23:59:59.999999+00'

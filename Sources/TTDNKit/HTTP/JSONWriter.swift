@@ -59,6 +59,7 @@ package enum JSONWriter {
         package func recycle(_ encoder: ValueEncoder) {
             encoder.state = .empty
             encoder.members = 0
+            encoder.child = nil
             spareEncoders.append(encoder)
         }
 

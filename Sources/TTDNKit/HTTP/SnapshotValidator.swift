@@ -107,7 +107,9 @@ package final class SnapshotReader: Sendable {
             let result: Result<String, any Error>
             do {
                 statements.add(1, ordering: .relaxed)
-                let rows = try await pool.query("SELECT pg_current_snapshot()::text AS snapshot")
+                // With the database's Hai Phong day: lists computed from ttdn_today() change with
+                // it, and the server's clock may be seconds off around midnight.
+                let rows = try await pool.query("SELECT pg_current_snapshot()::text || ' ' || ttdn_today()::text AS snapshot")
                 guard let snapshot = try rows.first?.decode("snapshot", as: String.self) else {
                     throw PQError(kind: .decoding, message: "pg_current_snapshot() returned no row")
                 }
