@@ -77,7 +77,7 @@ public struct PQRow: Sendable {
     }
 
     /// The column's text as libpq holds it, nil for NULL; valid only inside `body`.
-    public func withBytes<R>(_ column: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+    func withBytes<R>(_ column: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
         let result = rows.handle!.pointer
         if PQgetisnull(result, Int32(index), Int32(column)) != 0 { return try body(nil) }
         let length = Int(PQgetlength(result, Int32(index), Int32(column)))
