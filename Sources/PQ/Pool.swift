@@ -13,6 +13,7 @@ public final class PQPool: Sendable {
 
     private struct Waiter {
         let id: UInt64
+        let deadline: ContinuousClock.Instant
         let continuation: CheckedContinuation<Lease, any Error>
     }
 
@@ -28,6 +29,8 @@ public final class PQPool: Sendable {
         var waiters: [Waiter] = []
         var nextWaiterID: UInt64 = 0
         var closed = false
+        /// Whether the task that fails waiters at their deadlines is running.
+        var deadlineKeeperRunning = false
     }
 
     private let state = Mutex(State())
@@ -145,27 +148,47 @@ public final class PQPool: Sendable {
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
-        let timeout = acquireTimeout
-        let timer = Task { [weak self] in
-            try await Task.sleep(for: timeout)
-            self?.failWaiter(id, with: PQError(kind: .poolTimeout, message: "no database connection became free in time"))
-        }
-        defer { timer.cancel() }
+        let deadline = ContinuousClock.now + acquireTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let enqueued = state.withLock { state -> Bool in
-                    guard !state.closed else { return false }
-                    state.waiters.append(Waiter(id: id, continuation: continuation))
-                    return true
+                let (enqueued, startKeeper) = state.withLock { state -> (Bool, Bool) in
+                    guard !state.closed else { return (false, false) }
+                    state.waiters.append(Waiter(id: id, deadline: deadline, continuation: continuation))
+                    defer { state.deadlineKeeperRunning = true }
+                    return (true, !state.deadlineKeeperRunning)
                 }
                 if !enqueued {
                     continuation.resume(throwing: PQError(kind: .poolClosed, message: "the connection pool is closed"))
                 } else if Task.isCancelled {
                     failWaiter(id, with: CancellationError())
                 }
+                if startKeeper { Task { [weak self] in await self?.keepDeadlines() } }
             }
         } onCancel: {
             failWaiter(id, with: CancellationError())
+        }
+    }
+
+    /// Fails waiters whose deadline passed, for as long as anyone waits. One task for the pool,
+    /// not a sleeping task per waiter: under load most requests wait a moment for a connection,
+    /// and a timer armed and cancelled for each cost several system calls per request.
+    /// Waiters queue in arrival order with the same timeout, so the first deadline is the next.
+    private func keepDeadlines() async {
+        while true {
+            let now = ContinuousClock.now
+            let (expired, next) = state.withLock { state -> ([Waiter], ContinuousClock.Instant?) in
+                let count = state.waiters.prefix { $0.deadline <= now }.count
+                let expired = Array(state.waiters.prefix(count))
+                state.waiters.removeFirst(count)
+                let next = state.waiters.first?.deadline
+                if next == nil { state.deadlineKeeperRunning = false }
+                return (expired, next)
+            }
+            for waiter in expired {
+                waiter.continuation.resume(throwing: PQError(kind: .poolTimeout, message: "no database connection became free in time"))
+            }
+            guard let next else { return }
+            try? await Task.sleep(until: next, tolerance: .milliseconds(1), clock: .continuous)
         }
     }
 

@@ -329,6 +329,44 @@ struct PoolTests {
         #expect(try await pool.query("SELECT 1 AS one").count == 1)
     }
 
+    /// One task keeps every waiter's deadline: waiters that arrive one after another each time
+    /// out about their own timeout after they arrived, not with the first, and one served in time
+    /// is not failed by a deadline kept for it.
+    @Test func staggeredWaitersEachTimeOutAtTheirOwnDeadline() async throws {
+        let timeout = Duration.milliseconds(300)
+        let pool = try await freshPool(maxConnections: 1, acquireTimeout: timeout)
+        defer { pool.close() }
+        let clock = ContinuousClock()
+        try await pool.withConnection { _ in
+            let waited = try await withThrowingTaskGroup(of: Duration.self) { group in
+                for delay in [0, 100, 200] {
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(delay))
+                        let start = clock.now
+                        let error = await #expect(throws: PQError.self) { try await pool.query("SELECT 1") }
+                        #expect(error?.kind == .poolTimeout)
+                        return clock.now - start
+                    }
+                }
+                return try await group.reduce(into: [Duration]()) { $0.append($1) }
+            }
+            #expect(waited.count == 3)
+            for wait in waited {
+                #expect(wait >= timeout - .milliseconds(5), "\(wait)")
+                #expect(wait < timeout + .milliseconds(250), "\(wait)")
+            }
+        }
+        // A waiter served before its deadline gets its connection, and later ones still time out.
+        let served = try await pool.withConnection { _ in
+            Task { try await pool.query("SELECT 1 AS one").count }
+        }
+        #expect(try await served.value == 1)
+        try await pool.withConnection { _ in
+            let error = await #expect(throws: PQError.self) { try await pool.query("SELECT 1") }
+            #expect(error?.kind == .poolTimeout)
+        }
+    }
+
     @Test func cancelledWaiterLeaksNoConnection() async throws {
         let pool = try await freshPool(maxConnections: 1, acquireTimeout: .seconds(30))
         defer { pool.close() }

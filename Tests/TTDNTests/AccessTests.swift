@@ -22,6 +22,18 @@ struct AccessTests {
         }
     }
 
+    /// The scheme in any case, the credentials trimmed; anything else is no bearer token.
+    @Test func bearerCredentialsAreReadFromTheHeader() {
+        let cases: [(String, String?)] = [
+            ("Bearer ttdn_a_b", "ttdn_a_b"), ("bearer ttdn_a_b", "ttdn_a_b"), ("BEARER  ttdn_a_b \t", "ttdn_a_b"),
+            ("Bearer \t", ""), ("Bearer ", nil), ("Bearer", nil), ("", nil), ("Basic abc", nil), ("Bearerx abc", nil),
+            ("Beare abc", nil), ("Bearer x\u{A0}", "x"), ("Bearer héllo ", "héllo"),
+        ]
+        for (header, token) in cases {
+            #expect(Authenticator.bearerToken(header) == token, "\(header)")
+        }
+    }
+
     /// A token verified a moment ago is remembered for TTDN_TOKEN_CACHE_MS (1 s): a revocation
     /// made outside this process (here straight in the database, as `ttdn token revoke` does)
     /// takes effect within that, never later.

@@ -67,6 +67,21 @@ struct OpsTests {
         #expect(generated.header("X-Request-ID")?.count == 36)
     }
 
+    /// Made ids are version-4 UUIDs in form and never repeat, from any number of tasks at once.
+    @Test func madeRequestIDsAreDistinctVersion4UUIDs() async throws {
+        let ids = await withTaskGroup(of: [UUID].self) { group in
+            for _ in 0..<4 { group.addTask { (0..<25_000).map { _ in RequestID.next() } } }
+            return await group.reduce(into: [UUID]()) { $0 += $1 }
+        }
+        #expect(Set(ids).count == 100_000)
+        for id in ids.prefix(1_000) {
+            let text = id.uuidString.lowercased()
+            #expect(text.count == 36)
+            #expect(Array(text)[14] == "4", "\(text)")
+            #expect("89ab".contains(Array(text)[19]), "\(text)")
+        }
+    }
+
     @Test func oversizedBodyIs413AndMalformedJSONIs400() async throws {
         let server = try await TestServer.get()
         let big = Data(repeating: UInt8(ascii: "a"), count: (1 << 20) + 10)

@@ -60,17 +60,36 @@ package struct Authenticator: Sendable {
         guard let header = request.headers[.authorization] else {
             throw Problem.unauthorized("send Authorization: Bearer <token>", error: nil)
         }
-        let pieces = header.split(separator: " ", maxSplits: 1)
-        guard pieces.count == 2, pieces[0].lowercased() == "bearer" else {
+        guard let token = Self.bearerToken(header) else {
             throw Problem.unauthorized("the Authorization header must be: Bearer <token>", error: "invalid_request")
         }
-        switch try await verify(String(pieces[1]).trimmingCharacters(in: .whitespaces), beforeLookup) {
+        switch try await verify(token, beforeLookup) {
         case .failure(.malformed): throw Problem.unauthorized("the bearer token is malformed")
         case .failure(.unknown): throw Problem.unauthorized("the bearer token is not valid")
         case .failure(.expired): throw Problem.unauthorized("the bearer token has expired")
         case .failure(.revoked): throw Problem.unauthorized("the bearer token has been revoked")
         case .success(let principal): return principal
         }
+    }
+
+    /// The credentials of `Bearer <token>` (the scheme in any case), without surrounding
+    /// whitespace; nil when the header names another scheme or nothing follows it.
+    package static func bearerToken(_ header: String) -> String? {
+        guard let space = header.utf8.firstIndex(of: UInt8(ascii: " ")),
+            header.utf8[..<space].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 })
+        else { return nil }
+        let credentials = header[header.index(after: space)...]
+        if credentials.isEmpty { return nil }
+        // Nearly always plain ASCII: trimmed by bytes. Anything else as before, by Unicode.
+        guard credentials.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return String(credentials).trimmingCharacters(in: .whitespaces)
+        }
+        let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let bytes = credentials.utf8
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else {
+            return ""
+        }
+        return String(credentials[first...last])
     }
 }
 

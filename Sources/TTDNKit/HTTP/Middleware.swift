@@ -3,12 +3,35 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import PQ
+import Synchronization
 
 extension HTTPField.Name {
     package static let requestID = HTTPField.Name("X-Request-ID")!
     package static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     package static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
     package static let link = HTTPField.Name("Link")!
+}
+
+/// Request ids made here: random version-4 UUIDs in form, unique within the process by a
+/// counter and across processes by a random base. `UUID()` reads /dev/urandom each time
+/// (open, read, close: three system calls per request); an id needs uniqueness, not secrecy.
+package enum RequestID {
+    private static let base: (UInt64, UInt64) = {
+        var generator = SystemRandomNumberGenerator()
+        return (generator.next(), generator.next())
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    package static func next() -> UUID {
+        let count = counter.add(1, ordering: .relaxed).newValue
+        // Multiplying by an odd number is a bijection modulo 2^62: distinct counts stay
+        // distinct in the 62 bits the variant leaves free.
+        let low = (base.1 ^ (count &* 0x9E37_79B9_7F4A_7C15)) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        let high = base.0 & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
+        return withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { bytes in
+            UUID(uuid: bytes.load(as: uuid_t.self))
+        }
+    }
 }
 
 /// Outermost: takes `X-Request-ID` (or makes one), puts it on the logger and the response,
@@ -33,7 +56,7 @@ package struct RequestLogMiddleware: RouterMiddleware {
             let valid = (1...128).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
             return valid ? id : nil
         }
-        context.requestID = supplied ?? UUID().lowercasedString
+        context.requestID = supplied ?? RequestID.next().lowercasedString
         // One request id in the log: ours (the caller's when valid), not Hummingbird's own too.
         context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
