@@ -31,6 +31,7 @@
 #   LOAD_JOBS        parallel sessions loading media entries (2)
 #   PG_SETTINGS      extra NAME=VALUE settings for the benchmark's PostgreSQL
 #   KEEP_RESULTS     folder for the table and logs (default bench/results/DATE, git-ignored)
+#   WORKLOADS        the workloads to run (default "W1 W2 W3 W4 W5 W6 W2c W5c W6c"; healthz always runs)
 #   PROFILE          workloads to profile, e.g. "W3 W6": `perf record -g` of the server during
 #                    their measured runs, saved as perf-NAME-SIZE.data beside the table
 set -euo pipefail
@@ -51,6 +52,7 @@ PGBENCH_CLIENTS="${PGBENCH_CLIENTS:-8}"
 W3_QUERY="${W3_QUERY:-hoc bong}"
 POOL_SIZE="${TTDN_POOL_SIZE:-8}"
 LOAD_JOBS="${LOAD_JOBS:-2}"
+WORKLOADS="${WORKLOADS:-W1 W2 W3 W4 W5 W6 W2c W5c W6c}"
 EDITOR_UNIT="PGD-LECHAN"
 RESULTS="${KEEP_RESULTS:-${BENCH_DIR}/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 
@@ -239,6 +241,8 @@ table="${RESULTS}/table.txt"
 printf '%-8s %-8s %9s %8s %8s %7s %7s %6s %8s %8s %9s %9s %9s %6s\n' \
     size workload 'req/s' 'p50 ms' 'p99 ms' 'c1 p50' non2xx 'RSS MB' 'ttdn us' 'pg us' 'pgbench' 'healthz' ceiling '%ceil' >"${table}"
 
+wants() { [[ " ${WORKLOADS} " == *" $1 "* ]]; }
+
 row() { # row SIZE NAME [PGBENCH_TPS HEALTHZ_RPS]
     local size="$1" name="$2" tps="${3:-}" http="${4:-}" ceiling="-" share="-"
     if [[ -n "${tps}" && -n "${http}" ]]; then
@@ -322,36 +326,49 @@ bench_size() {
     q="${W3_QUERY// /%20}"
     local -a common=(-D "token=${viewer_public}")
 
-    log "size ${size}: W1 GET /v1/units/{random id}"
-    BENCH_IDS="${work}/unit-ids" measure W1
-    row "${size}" W1 "$(pgbench_tps W1.sql "${common[@]}" -D "nschools=${nschools}")" "${healthz}"
+    if wants W1; then
+        log "size ${size}: W1 GET /v1/units/{random id}"
+        BENCH_IDS="${work}/unit-ids" measure W1
+        row "${size}" W1 "$(pgbench_tps W1.sql "${common[@]}" -D "nschools=${nschools}")" "${healthz}"
+    fi
 
-    log "size ${size}: W2 GET /v1/media-entries?sentiment=negative&limit=50"
-    BENCH_PATH="/v1/media-entries?sentiment=negative&limit=50" measure W2
-    row "${size}" W2 "$(pgbench_tps W2.sql "${common[@]}" -D sentiment=negative)" "${healthz}"
+    if wants W2; then
+        log "size ${size}: W2 GET /v1/media-entries?sentiment=negative&limit=50"
+        BENCH_PATH="/v1/media-entries?sentiment=negative&limit=50" measure W2
+        row "${size}" W2 "$(pgbench_tps W2.sql "${common[@]}" -D sentiment=negative)" "${healthz}"
+    fi
 
-    log "size ${size}: W3 GET /v1/media-entries?q=${q}&limit=20"
-    BENCH_PATH="/v1/media-entries?q=${q}&limit=20" measure W3
-    row "${size}" W3 "$(pgbench_tps W3.sql "${common[@]}" -D "q=${W3_QUERY}")" "${healthz}"
+    if wants W3; then
+        log "size ${size}: W3 GET /v1/media-entries?q=${q}&limit=20"
+        BENCH_PATH="/v1/media-entries?q=${q}&limit=20" measure W3
+        row "${size}" W3 "$(pgbench_tps W3.sql "${common[@]}" -D "q=${W3_QUERY}")" "${healthz}"
+    fi
 
-    log "size ${size}: W4 POST /v1/media-entries"
-    BENCH_TOKEN="${editor}" BENCH_POST=1 BENCH_NONCE="${size}-$(date +%s)" measure W4
-    row "${size}" W4 "$(pgbench_tps W4.sql -D "token=${editor_public}" -D "token_id=${editor_token_id}" \
-        -D "unit_id=${editor_unit_id}" -D "nonce=${size}-$(date +%s)")" "${healthz}"
+    if wants W4; then
+        log "size ${size}: W4 POST /v1/media-entries"
+        BENCH_TOKEN="${editor}" BENCH_POST=1 BENCH_NONCE="${size}-$(date +%s)" measure W4
+        row "${size}" W4 "$(pgbench_tps W4.sql -D "token=${editor_public}" -D "token_id=${editor_token_id}" \
+            -D "unit_id=${editor_unit_id}" -D "nonce=${size}-$(date +%s)")" "${healthz}"
+    fi
 
-    log "size ${size}: W5 GET /v1/aggregates/media?group_by=month&from=2023-01-01&to=2024-01-01"
-    BENCH_PATH="/v1/aggregates/media?group_by=month&from=2023-01-01&to=2024-01-01" measure W5
-    row "${size}" W5 "$(pgbench_tps W5.sql "${common[@]}" -D from=2023-01-01 -D to=2024-01-01)" "${healthz}"
+    if wants W5; then
+        log "size ${size}: W5 GET /v1/aggregates/media?group_by=month&from=2023-01-01&to=2024-01-01"
+        BENCH_PATH="/v1/aggregates/media?group_by=month&from=2023-01-01&to=2024-01-01" measure W5
+        row "${size}" W5 "$(pgbench_tps W5.sql "${common[@]}" -D from=2023-01-01 -D to=2024-01-01)" "${healthz}"
+    fi
 
-    log "size ${size}: W6 GET /v1/aggregates/report-compliance?period_id=2023-H1"
-    BENCH_PATH="/v1/aggregates/report-compliance?period_id=2023-H1" measure W6
-    row "${size}" W6 "$(pgbench_tps W6.sql "${common[@]}" -D period=2023-H1)" "${healthz}"
+    if wants W6; then
+        log "size ${size}: W6 GET /v1/aggregates/report-compliance?period_id=2023-H1"
+        BENCH_PATH="/v1/aggregates/report-compliance?period_id=2023-H1" measure W6
+        row "${size}" W6 "$(pgbench_tps W6.sql "${common[@]}" -D period=2023-H1)" "${healthz}"
+    fi
 
     # A polling script's revalidation: the tag of the last answer in If-None-Match, answered 304
     # (wrk counts them as successes) while nothing commits; after a commit (a token's
     # last_used_at, autovacuum) a 200 brings a new tag, which workload.lua sends from then on.
     local tag
     for name in W2 W5 W6; do
+        wants "${name}c" || continue
         case "${name}" in
             W2) BENCH_PATH="/v1/media-entries?sentiment=negative&limit=50" ;;
             W5) BENCH_PATH="/v1/aggregates/media?group_by=month&from=2023-01-01&to=2024-01-01" ;;
