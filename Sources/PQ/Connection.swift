@@ -29,7 +29,9 @@ struct StaleConnection: Error {}
 public final class PQConnection: @unchecked Sendable {
     private let thread: WorkerThread
     private var connection: OpaquePointer?
-    private var prepared: [String: String] = [:]
+    private var prepared: [StatementKey: String] = [:]
+    /// The columns of each prepared statement's last result, by statement name.
+    private var shapes: [String: PQColumnIndex] = [:]
     private var nextStatementNumber = 0
     private static let preparedLimit = 1_000
 
@@ -138,16 +140,23 @@ public final class PQConnection: @unchecked Sendable {
         }
     }
 
+    /// What a prepared statement is reused for: the same SQL with the same parameter types.
+    private struct StatementKey: Hashable, Sendable {
+        let sql: String
+        let oids: [PQOID]
+    }
+
     /// A statement rendered for sending: its cache key, SQL, values and parameter types.
     private struct Rendered: Sendable {
-        let key: String
-        let sql: String
+        let key: StatementKey
         let values: [String?]
-        let oids: [PQOID]
+        var sql: String { key.sql }
+        var oids: [PQOID] { key.oids }
 
         init(_ query: PQQuery) throws {
-            (sql, values, oids) = try query.render()
-            key = oids.isEmpty ? sql : sql + "\u{1}" + oids.map(String.init).joined(separator: ",")
+            let (sql, values, oids) = try query.render()
+            key = StatementKey(sql: sql, oids: oids)
+            self.values = values
         }
     }
 
@@ -187,6 +196,7 @@ public final class PQConnection: @unchecked Sendable {
         } catch let error as PQError where error.sqlState == SQLState.invalidStatementName && flight.count == 1 {
             // Someone ran DEALLOCATE: forget the cache and prepare again, once.
             prepared.removeAll()
+            shapes.removeAll()
             return try executeFlight(flight)
         }
     }
@@ -198,10 +208,11 @@ public final class PQConnection: @unchecked Sendable {
         if prepared.count + flight.count > PQConnection.preparedLimit {
             _ = try collect(PQexec(connection, "DEALLOCATE ALL"))
             prepared.removeAll()
+            shapes.removeAll()
         }
-        enum Command { case prepare(key: String, name: String), execute }
+        enum Command { case prepare(key: StatementKey, name: String), execute(name: String) }
         var commands: [Command] = []
-        var preparing: [String: String] = [:]
+        var preparing: [StatementKey: String] = [:]
         guard PQenterPipelineMode(connection) == 1 else { return try collect(nil) }
         var sent = true
         for statement in flight {
@@ -215,7 +226,7 @@ public final class PQConnection: @unchecked Sendable {
                 commands.append(.prepare(key: statement.key, name: name))
                 sent = sent && PQsendPrepare(connection, name, statement.sql, Int32(statement.oids.count), statement.oids) == 1
             }
-            commands.append(.execute)
+            commands.append(.execute(name: name))
             sent =
                 sent
                 && Self.withCValues(statement.values) { values in
@@ -238,7 +249,13 @@ public final class PQConnection: @unchecked Sendable {
                     continue
                 }
                 do {
-                    rows = try collect(result)
+                    if case .execute(let name) = command {
+                        let collected = try collect(result, known: shapes[name])
+                        shapes[name] = collected.index
+                        rows = collected
+                    } else {
+                        rows = try collect(result)
+                    }
                 } catch {
                     firstError = firstError ?? error
                 }
@@ -271,7 +288,7 @@ public final class PQConnection: @unchecked Sendable {
     }
 
     /// Takes ownership of a result: rows on success, a PQError otherwise.
-    private func collect(_ result: OpaquePointer?) throws -> PQRows {
+    private func collect(_ result: OpaquePointer?, known: PQColumnIndex? = nil) throws -> PQRows {
         guard let result else {
             isBroken = connection.map { PQstatus($0) != CONNECTION_OK } ?? true
             throw PQError.fromResult(nil, connection: connection)
@@ -279,7 +296,7 @@ public final class PQConnection: @unchecked Sendable {
         let handle = PQResultHandle(result)
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            return PQRows(handle: handle)
+            return PQRows(handle: handle, known: known)
         default:
             isBroken = connection.map { PQstatus($0) != CONNECTION_OK } ?? true
             throw PQError.fromResult(result, connection: connection)

@@ -1,4 +1,5 @@
 import CLibPQ
+import Foundation
 import Synchronization
 
 /// Owns a `PGresult` and frees it when the last reference goes. A result is immutable,
@@ -12,31 +13,64 @@ final class PQResultHandle: @unchecked Sendable {
     deinit { PQclear(pointer) }
 }
 
-/// The rows a statement returned.
-public struct PQRows: Sendable, RandomAccessCollection {
-    let handle: PQResultHandle?
-    public let columns: [String]
-    /// Column positions by name, built once: rows are decoded by name, column after column.
+/// A result's column names and where each name first appears. Every result of one prepared
+/// statement has the same columns (PostgreSQL refuses to run it once they would change), so
+/// the connection builds this once per statement and checks it against each result by
+/// comparing names, without a `String` or a dictionary per result.
+final class PQColumnIndex: Sendable {
+    let names: [String]
+    /// Column positions by name: rows are decoded by name, column after column.
     let positions: [String: Int]
     /// Whether each column is the first with its name (the one a lookup by name finds).
     let isFirstOfItsName: [Bool]
+
+    static let none = PQColumnIndex(names: [])
+
+    convenience init(_ result: OpaquePointer) {
+        self.init(names: (0..<Int(PQnfields(result))).map { String(cString: PQfname(result, Int32($0))) })
+    }
+
+    private init(names: [String]) {
+        self.names = names
+        // The first of two columns with one name wins, as a search from the left would find.
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(names.count)
+        for (position, name) in names.enumerated() where positions[name] == nil { positions[name] = position }
+        self.positions = positions
+        isFirstOfItsName = names.indices.map { positions[names[$0]] == $0 }
+    }
+
+    /// Whether `result` has exactly these columns.
+    func describes(_ result: OpaquePointer) -> Bool {
+        guard Int(PQnfields(result)) == names.count else { return false }
+        for (position, name) in names.enumerated() {
+            guard let field = PQfname(result, Int32(position)), name.withCString({ strcmp($0, field) }) == 0 else { return false }
+        }
+        return true
+    }
+}
+
+/// The rows a statement returned.
+public struct PQRows: Sendable, RandomAccessCollection {
+    let handle: PQResultHandle?
+    let index: PQColumnIndex
+    public var columns: [String] { index.names }
     /// Rows the command affected (`UPDATE`, `DELETE`, `INSERT`), from the command tag.
     public let affectedRows: Int
 
-    init(handle: PQResultHandle?) {
+    /// `known` is the index of an earlier result of the same statement, used when it fits.
+    init(handle: PQResultHandle?, known: PQColumnIndex? = nil) {
         self.handle = handle
         guard let handle else {
-            columns = []
-            positions = [:]
-            isFirstOfItsName = []
+            index = .none
             affectedRows = 0
             return
         }
-        let count = Int(PQnfields(handle.pointer))
-        columns = (0..<count).map { String(cString: PQfname(handle.pointer, Int32($0))) }
-        // The first of two columns with one name wins, as a search from the left would find.
-        positions = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        isFirstOfItsName = columns.indices.map { [positions, columns] in positions[columns[$0]] == $0 }
+        if let known, known.describes(handle.pointer) {
+            index = known
+        } else {
+            index = PQColumnIndex(handle.pointer)
+        }
         affectedRows = Int(String(cString: PQcmdTuples(handle.pointer))) ?? 0
     }
 
@@ -72,8 +106,9 @@ public struct PQRow: Sendable {
     }
 
     private func position(of name: String, hint: Int) -> Int? {
-        if hint < rows.columns.count, rows.isFirstOfItsName[hint], rows.columns[hint] == name { return hint }
-        return rows.positions[name]
+        let index = rows.index
+        if hint < index.names.count, index.isFirstOfItsName[hint], index.names[hint] == name { return hint }
+        return index.positions[name]
     }
 
     /// The column's text as libpq holds it, nil for NULL; valid only inside `body`.

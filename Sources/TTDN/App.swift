@@ -28,7 +28,7 @@ public struct AppDependencies: Sendable {
     var documents: ApiDocuments? = nil
 }
 
-/// Logging is process-global too: `LOG_FORMAT=json` installs the JSON handler, once.
+/// Logging is process-global too: the text or (`LOG_FORMAT=json`) the JSON handler, installed once.
 public enum AppLogging {
     private static let installed = Mutex(false)
 
@@ -37,8 +37,12 @@ public enum AppLogging {
             defer { installed = true }
             return !installed
         }
-        guard first, format == "json" else { return }
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        guard first else { return }
+        if format == "json" {
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        } else {
+            LoggingSystem.bootstrap { TextLogHandler(label: $0) }
+        }
     }
 }
 

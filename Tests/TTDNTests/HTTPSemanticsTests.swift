@@ -81,3 +81,48 @@ struct HTTPSemanticsTests {
         #expect(scheme.header("WWW-Authenticate") == "Bearer realm=\"ttdn\", error=\"invalid_request\"")
     }
 }
+
+@Suite("Canonical paths and token shapes, by byte")
+struct ByteParsingTests {
+    /// Every path of up to six characters from an alphabet with each case in it, against the
+    /// rule as words: starts with `/`; `/` alone, or no trailing `/`, only unreserved bytes, and
+    /// no segment empty, `.` or `..`.
+    @Test func canonicalPathsAreExactlyTheRule() {
+        let alphabet: [Character] = ["a", ".", "/", "%", "~", "é"]
+        func rule(_ path: String) -> Bool {
+            guard path.first == "/" else { return false }
+            if path == "/" { return true }
+            let unreserved = path.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-._~/".unicodeScalars.contains($0))
+            }
+            let segments = path.dropFirst().components(separatedBy: "/")
+            return unreserved && !segments.contains { ["", ".", ".."].contains($0) }
+        }
+        var paths = [""]
+        var frontier = [""]
+        for _ in 1...6 {
+            frontier = frontier.flatMap { prefix in alphabet.map { prefix + String($0) } }
+            paths += frontier
+        }
+        for path in paths {
+            #expect(CanonicalPathMiddleware.isCanonical(path) == rule(path), "\(path)")
+        }
+        #expect(CanonicalPathMiddleware.isCanonical("/v1/units/3f2c7a52-0000-4000-8000-000000000001"))
+        #expect(!CanonicalPathMiddleware.isCanonical("/v1/units/"))
+        #expect(CanonicalPathMiddleware.isCanonical("/v1/.../x"))
+    }
+
+    @Test func tokenShapesAreReadByByte() {
+        let publicID = "Ab3dEf6hIj9L"
+        let secret = String(repeating: "x1Y2", count: 10)
+        #expect(BearerToken.parse("ttdn_\(publicID)_\(secret)").map { "\($0.publicID) \($0.secret)" } == "\(publicID) \(secret)")
+        let refused = [
+            "", "ttdn_\(publicID)_\(secret)x", "ttdn_\(publicID)_\(secret.dropLast())", "ttdx_\(publicID)_\(secret)",
+            "ttdn_\(publicID)-\(secret)", "ttdn_\(publicID.dropLast())__\(secret)", "ttdn_\(publicID)_\(secret.dropLast())_",
+            "ttdn_\(publicID.dropLast())é_\(secret)", "TTDN_\(publicID)_\(secret)", "ttdn__\(publicID)\(secret)",
+        ]
+        for token in refused {
+            #expect(BearerToken.parse(token) == nil, "\(token)")
+        }
+    }
+}

@@ -98,6 +98,35 @@ struct OpsTests {
         #expect(wrongType.status == 415)
     }
 
+    /// The text handler writes StreamLogHandler's lines, with the metadata set before the line.
+    @Test func textLogLinesAreStreamLogHandlerLines() throws {
+        final class Lines: TextOutputStream, @unchecked Sendable {
+            let text = Mutex("")
+            func write(_ string: String) { text.withLock { $0 += string } }
+        }
+        let ours = Lines()
+        let theirs = Lines()
+        var handler = TextLogHandler(label: "ttdn") { StreamLogHandler(label: $0, stream: ours, metadataProvider: nil) }
+        var reference = StreamLogHandler(label: "ttdn", stream: theirs, metadataProvider: nil)
+        for key in ["hb.request.id", "request_id", "token"] {
+            handler[metadataKey: key] = "v-\(key)"
+            reference[metadataKey: key] = "v-\(key)"
+        }
+        handler[metadataKey: "hb.request.id"] = nil
+        reference[metadataKey: "hb.request.id"] = nil
+        for logHandler in [handler as any LogHandler, reference] {
+            var logger = Logger(label: "ttdn") { _ in logHandler }
+            logger.logLevel = .info
+            logger.warning("slow", metadata: ["status": .stringConvertible(200)])
+            logger.debug("not at info")
+        }
+        // The same line but for the timestamp (its first word).
+        let line = { (lines: Lines) in lines.text.withLock { $0 }.split(separator: " ", maxSplits: 1).last.map(String.init) }
+        #expect(line(ours) == line(theirs))
+        #expect(line(ours)?.hasPrefix("warning ttdn: request_id=v-request_id status=200 token=v-token [") == true, "\(line(ours) ?? "")")
+        #expect(ours.text.withLock { $0.filter { $0 == "\n" }.count } == 1)
+    }
+
     @Test func jsonLogsAreOneObjectPerLineWithMillisecondTimestamps() throws {
         let lines = Mutex<[[UInt8]]>([])
         var handler = JSONLogHandler(label: "ttdn") { line in lines.withLock { $0.append(line) } }

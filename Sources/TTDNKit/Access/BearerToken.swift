@@ -17,11 +17,17 @@ public enum BearerToken {
 
     /// (public id, secret) of a well-formed token, nil otherwise.
     package static func parse(_ token: String) -> (publicID: String, secret: Substring)? {
-        let parts = token.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "ttdn", parts[1].count == 12, parts[2].count == 40,
-            parts[1].utf8.allSatisfy(isAlphanumeric), parts[2].utf8.allSatisfy(isAlphanumeric)
+        // `ttdn_` + 12 + `_` + 40, checked by byte: the parts' alphabet has no `_`, so this is
+        // exactly "three parts split at `_`, named and sized so".
+        let bytes = token.utf8
+        guard bytes.count == 58, bytes.starts(with: "ttdn_".utf8) else { return nil }
+        let publicStart = bytes.index(bytes.startIndex, offsetBy: 5)
+        let separator = bytes.index(publicStart, offsetBy: 12)
+        let secretStart = bytes.index(after: separator)
+        guard bytes[separator] == UInt8(ascii: "_"), bytes[publicStart..<separator].allSatisfy(isAlphanumeric),
+            bytes[secretStart...].allSatisfy(isAlphanumeric)
         else { return nil }
-        return (String(parts[1]), parts[2])
+        return (String(token[publicStart..<separator]), token[secretStart...])
     }
 
     /// The alphabet of token parts, by byte: a `Character` search per character showed in profiles.

@@ -131,17 +131,28 @@ package struct CanonicalPathMiddleware: RouterMiddleware {
         guard bytes.first == UInt8(ascii: "/") else { return false }
         if bytes.count == 1 { return true }
         guard bytes.last != UInt8(ascii: "/") else { return false }
-        for byte in bytes {
+        // One pass: every byte unreserved, and no segment empty, `.` or `..` (a segment's
+        // length and dots are counted until the next slash or the end).
+        var segmentLength = 0
+        var segmentDots = 0
+        for byte in bytes.dropFirst() {
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+            case UInt8(ascii: "/"):
+                if segmentLength == 0 || segmentDots == segmentLength && segmentLength <= 2 { return false }
+                segmentLength = 0
+                segmentDots = 0
                 continue
+            case UInt8(ascii: "."):
+                segmentDots += 1
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                break
             default:
                 return false
             }
+            segmentLength += 1
         }
-        return !path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-            .contains { $0.isEmpty || $0 == "." || $0 == ".." }
+        return !(segmentDots == segmentLength && segmentLength <= 2)
     }
 
     package func handle(
