@@ -353,7 +353,9 @@ struct PoolTests {
             #expect(waited.count == 3)
             for wait in waited {
                 #expect(wait >= timeout - .milliseconds(5), "\(wait)")
-                #expect(wait < timeout + .milliseconds(250), "\(wait)")
+                // Generous: a busy test machine wakes timers late; a keeper that never re-armed
+                // would leave the later waiters waiting for ever.
+                #expect(wait < .seconds(3), "\(wait)")
             }
         }
         // A waiter served before its deadline gets its connection, and later ones still time out.

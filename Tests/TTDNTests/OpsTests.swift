@@ -70,10 +70,10 @@ struct OpsTests {
     /// Made ids are version-4 UUIDs in form and never repeat, from any number of tasks at once.
     @Test func madeRequestIDsAreDistinctVersion4UUIDs() async throws {
         let ids = await withTaskGroup(of: [UUID].self) { group in
-            for _ in 0..<4 { group.addTask { (0..<25_000).map { _ in RequestID.next() } } }
+            for _ in 0..<4 { group.addTask { (0..<5_000).map { _ in RequestID.next() } } }
             return await group.reduce(into: [UUID]()) { $0 += $1 }
         }
-        #expect(Set(ids).count == 100_000)
+        #expect(Set(ids).count == 20_000)
         for id in ids.prefix(1_000) {
             let text = id.uuidString.lowercased()
             #expect(text.count == 36)

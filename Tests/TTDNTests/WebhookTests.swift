@@ -152,7 +152,12 @@ struct WebhookTests {
         let forged = WebhookReceiver.Received(headers: received[0].headers, body: received[0].body + Data(" ".utf8))
         #expect(!verifySignature(forged, secret: secret))
 
-        let log = try await server.get("/v1/webhook-subscriptions/\(subscription)/deliveries")
+        // The receiver has the bodies before the sender has recorded their answers: wait for that.
+        var log = try await server.get("/v1/webhook-subscriptions/\(subscription)/deliveries")
+        for _ in 0..<100 where !log.items.allSatisfy({ $0["status"] as? String == "succeeded" }) {
+            try await Task.sleep(for: .milliseconds(50))
+            log = try await server.get("/v1/webhook-subscriptions/\(subscription)/deliveries")
+        }
         #expect(log.items.count == 4)
         #expect(log.items.allSatisfy { $0["status"] as? String == "succeeded" && $0["attempts"] as? Int == 1 && $0["last_status"] as? Int == 204 })
         #expect(log.items.allSatisfy { $0["last_latency_ms"] is Int })

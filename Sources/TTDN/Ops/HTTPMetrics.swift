@@ -26,6 +26,23 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         }
         let series = metrics.series(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code)
         var answered = response
+        // A small body is complete now: counted at once, and left for Hummingbird's single write.
+        let small: ResponseBody?
+        do {
+            small = try await response.body.inOneBuffer()
+        } catch {
+            series.requests.increment()
+            series.duration.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
+            active.decrement()
+            throw error
+        }
+        if let small {
+            answered.body = small
+            series.requests.increment()
+            series.duration.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
+            active.decrement()
+            return answered
+        }
         let original = response.body
         answered.body = ResponseBody(contentLength: original.contentLength) { writer in
             defer {

@@ -84,6 +84,20 @@ package struct RequestLogMiddleware: RouterMiddleware {
             "token": .string(RequestLogMiddleware.publicID(request) ?? "-"),
             "client": .string(context.clientAddress ?? "-"),
         ]
+        // A small body is complete now (see `inOneBuffer`): logged at once, written in one go.
+        // (HTTPMetricsMiddleware, inside this one, has gathered it already, so this cannot fail.)
+        do {
+            if let small = try await response.body.inOneBuffer() {
+                response.body = small
+                Self.log(logger, metadata, since: start)
+                return response
+            }
+        } catch {
+            var outcome = metadata
+            outcome["error"] = .string("the answer failed before it was sent")
+            Self.log(logger, outcome, since: start)
+            throw error
+        }
         let original = response.body
         response.body = ResponseBody(contentLength: original.contentLength) { writer in
             var outcome = metadata
