@@ -120,6 +120,14 @@ extension UUID {
         self.init(uuid: value)
     }
 
+    /// From its text form, as `UUID(uuidString:)` reads it, without sscanf (a path's id is
+    /// read on every request).
+    public init?(text: String) {
+        var text = text
+        guard let parsed = text.withUTF8({ UUID(text: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = parsed
+    }
+
     /// The lower-case text form the API and PostgreSQL use.
     public var lowercasedString: String {
         var out = [UInt8]()

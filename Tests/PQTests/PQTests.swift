@@ -112,6 +112,17 @@ struct RoundTripTests {
             #expect(try rows[0].decode("id", as: UUID.self) == id)
             #expect(UUID(uuidString: try rows[0].decode("upper", as: String.self)) == id)
         }
+        // Text read as Foundation reads it: either case, hyphens in place, nothing else.
+        let id = UUID()
+        for text in [
+            id.uuidString, id.uuidString.lowercased(), String(id.uuidString.dropLast()), id.uuidString + "0",
+            id.uuidString.replacingOccurrences(of: "-", with: "_"), String(id.uuidString.dropLast()) + "g", "",
+            String(id.uuidString.dropLast()) + "é", "{\(id.uuidString.dropFirst().dropLast())}",
+            id.uuidString.replacingOccurrences(of: "-", with: ""),
+        ] {
+            #expect(UUID(text: text) == UUID(uuidString: text), "\(text)")
+        }
+        #expect(UUID(text: id.uuidString) == id)
         let bad = try await pool.query("SELECT 'not-a-uuid-at-all-but-36-characters!' AS id")
         #expect(throws: PQError.self) { try bad[0].decode("id", as: UUID.self) }
     }

@@ -50,7 +50,7 @@ extension Conditional {
 
 /// The `{id}` of a path as a UUID; anything else names no resource (404).
 public func pathID(_ context: AppRequestContext, _ name: String = "id", what: String) throws -> UUID {
-    guard let raw = context.parameters.get(name), raw.count == 36, let id = UUID(uuidString: raw) else {
+    guard let raw = context.parameters.get(name), let id = UUID(text: raw) else {
         throw Problem.notFound(what)
     }
     return id
