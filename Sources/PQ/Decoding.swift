@@ -120,8 +120,9 @@ extension UUID {
         self.init(uuid: value)
     }
 
-    /// From its text form, as `UUID(uuidString:)` reads it, without sscanf (a path's id is
-    /// read on every request).
+    /// From its canonical text form (either case), without sscanf (a path's id is read on every
+    /// request). Stricter than `UUID(uuidString:)`, whose sscanf also takes a sign inside a field
+    /// (`-1bbccdd-...`): that is no uuid's text, and a path naming it names no resource.
     public init?(text: String) {
         var text = text
         guard let parsed = text.withUTF8({ UUID(text: UnsafeRawBufferPointer($0)) }) else { return nil }

@@ -123,6 +123,9 @@ struct RoundTripTests {
             #expect(UUID(text: text) == UUID(uuidString: text), "\(text)")
         }
         #expect(UUID(text: id.uuidString) == id)
+        // Foundation's sscanf takes a sign inside a field; the canonical form has none.
+        #expect(UUID(uuidString: "-1bbccdd-eeee-ffff-0000-111111111111") != nil)
+        #expect(UUID(text: "-1bbccdd-eeee-ffff-0000-111111111111") == nil)
         let bad = try await pool.query("SELECT 'not-a-uuid-at-all-but-36-characters!' AS id")
         #expect(throws: PQError.self) { try bad[0].decode("id", as: UUID.self) }
     }
@@ -371,13 +374,34 @@ struct PoolTests {
         }
         // A waiter served before its deadline gets its connection, and later ones still time out.
         let served = try await pool.withConnection { _ in
-            Task { try await pool.query("SELECT 1 AS one").count }
+            let waiting = Task { try await pool.query("SELECT 1 AS one").count }
+            // Waiting now, with a deadline 300 ms away; the connection comes back in 50.
+            try await Task.sleep(for: .milliseconds(50))
+            return waiting
         }
         #expect(try await served.value == 1)
         try await pool.withConnection { _ in
             let error = await #expect(throws: PQError.self) { try await pool.query("SELECT 1") }
             #expect(error?.kind == .poolTimeout)
         }
+    }
+
+    /// Every result of a prepared statement shares one column index (built on the first); each
+    /// is checked against the result's own names, and the first of two names still wins.
+    @Test func aStatementsResultsShareTheirColumnIndex() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        for round in 1...3 {
+            let rows = try await pool.query("SELECT \(round)::int8 AS a, 2::int8 AS a, 3::int8 AS b")
+            #expect(try rows[0].decode("a", as: Int.self) == round)
+            #expect(try rows[0].decode("b", as: Int.self) == 3)
+            #expect(rows.columns == ["a", "a", "b"])
+            // Another statement between the rounds, with other columns at the same positions.
+            let other = try await pool.query("SELECT 7::int8 AS b, 8::int8 AS a")
+            #expect(try other[0].decode("a", as: Int.self) == 8)
+        }
+        _ = try await pool.query("DEALLOCATE ALL")
+        #expect(try await pool.query("SELECT 5::int8 AS a, 6::int8 AS b")[0].decode("b", as: Int.self) == 6)
     }
 
     @Test func cancelledWaiterLeaksNoConnection() async throws {

@@ -28,9 +28,17 @@ struct AccessTests {
             ("Bearer ttdn_a_b", "ttdn_a_b"), ("bearer ttdn_a_b", "ttdn_a_b"), ("BEARER  ttdn_a_b \t", "ttdn_a_b"),
             ("Bearer \t", ""), ("Bearer ", nil), ("Bearer", nil), ("", nil), ("Basic abc", nil), ("Bearerx abc", nil),
             ("Beare abc", nil), ("Bearer x\u{A0}", "x"), ("Bearer héllo ", "héllo"),
+            ("Bearer \u{301}ttdn_a_b", nil), ("  Bearer x", "x"), ("Bearer\u{301} x", nil), ("Bearer x y", "x y"),
         ]
+        // The reading before it was done by bytes, as the reference.
+        func split(_ header: String) -> String? {
+            let pieces = header.split(separator: " ", maxSplits: 1)
+            guard pieces.count == 2, pieces[0].lowercased() == "bearer" else { return nil }
+            return String(pieces[1]).trimmingCharacters(in: .whitespaces)
+        }
         for (header, token) in cases {
             #expect(Authenticator.bearerToken(header) == token, "\(header)")
+            #expect(Authenticator.bearerToken(header) == split(header), "\(header)")
         }
     }
 

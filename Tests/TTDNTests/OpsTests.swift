@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Logging
 import Synchronization
 import TTDN
@@ -38,6 +39,29 @@ struct OpsTests {
         #expect(metrics.text.contains("http_route=\"/v1/units\""))
         #expect(metrics.text.contains("http_request_method=\"GET\""))
         #expect(metrics.text.contains("http_response_status_code=\"200\""))
+    }
+
+    /// Hummingbird drops a HEAD answer's body unwritten, so a HEAD is counted when it is
+    /// answered; a large body (the contract, over 64 KiB) used to wait for a last byte that
+    /// never came, and was never counted.
+    @Test func headAnswersAreCountedLargeOrSmall() async throws {
+        let server = try await TestServer.get()
+        let large = try await server.request("HEAD", "/openapi.yaml", headers: ["Authorization": ""])
+        #expect(large.status == 200)
+        #expect(large.body.isEmpty)
+        let small = try await server.request("HEAD", "/healthz", headers: ["Authorization": ""])
+        #expect(small.status == 200)
+        let metrics = try await server.request("GET", "/metrics", headers: ["Authorization": ""]).text
+        for route in ["/openapi.yaml", "/healthz"] {
+            let series = "http_server_requests_total{http_request_method=\"HEAD\",http_route=\"\(route)\",http_response_status_code=\"200\"}"
+            #expect(metrics.contains(series), "\(route)")
+        }
+        // The same large body to a GET is counted once its last byte is written.
+        let got = try await server.request("GET", "/openapi.yaml", headers: ["Authorization": ""])
+        #expect(got.body.count > ResponseBody.oneBufferLimit)
+        let after = try await server.request("GET", "/metrics", headers: ["Authorization": ""]).text
+        #expect(
+            after.contains("http_server_requests_total{http_request_method=\"GET\",http_route=\"/openapi.yaml\",http_response_status_code=\"200\"}"))
     }
 
     @Test func unknownPathIsProblem404() async throws {

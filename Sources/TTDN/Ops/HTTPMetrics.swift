@@ -7,7 +7,8 @@ import TTDNKit
 
 /// Prometheus metrics of requests, named by its conventions (`_seconds`, `_total`, HELP/TYPE):
 /// `http_server_requests_total` and `http_server_request_duration_seconds` by method, route
-/// template and status (a streamed body counts until its last byte is written), and
+/// template and status (an answer counts once it is complete: a small body when it is handed to
+/// the server, a large or streamed one when its last byte is written), and
 /// `http_server_active_requests`.
 struct HTTPMetricsMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -25,34 +26,11 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
             throw error
         }
         let series = metrics.series(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code)
-        var answered = response
-        // A small body is complete now: counted at once, and left for Hummingbird's single write.
-        let small: ResponseBody?
-        do {
-            small = try await response.body.inOneBuffer()
-        } catch {
+        return try await response.whenWritten(to: request) { _ in
             series.requests.increment()
             series.duration.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
             active.decrement()
-            throw error
         }
-        if let small {
-            answered.body = small
-            series.requests.increment()
-            series.duration.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
-            active.decrement()
-            return answered
-        }
-        let original = response.body
-        answered.body = ResponseBody(contentLength: original.contentLength) { writer in
-            defer {
-                series.requests.increment()
-                series.duration.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
-                active.decrement()
-            }
-            try await original.write(writer)
-        }
-        return answered
     }
 }
 
@@ -86,7 +64,9 @@ final class HTTPMetrics: Sendable {
                 duration: registry.makeDurationHistogram(
                     descriptor: MetricNameDescriptor(
                         metricName: "http_server_request_duration", unitName: "seconds",
-                        helpText: "Time from a request's arrival to the last byte of its answer, by method, route template and status."),
+                        helpText:
+                            "Time from a request's arrival to its complete answer (a body over 64 KiB or streamed: to its last byte written), by method, route template and status."
+                    ),
                     labels: labels, buckets: Self.buckets))
             all[key] = made
             return made

@@ -73,12 +73,16 @@ package struct Authenticator: Sendable {
     }
 
     /// The credentials of `Bearer <token>` (the scheme in any case), without surrounding
-    /// whitespace; nil when the header names another scheme or nothing follows it.
+    /// whitespace; nil when the header names another scheme or nothing follows it. Read as
+    /// `split(separator: " ", maxSplits: 1)` would: by Characters (a space followed by a
+    /// combining mark is no separator), leading spaces skipped.
     package static func bearerToken(_ header: String) -> String? {
-        guard let space = header.utf8.firstIndex(of: UInt8(ascii: " ")),
-            header.utf8[..<space].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 })
+        var rest = Substring(header)
+        while rest.first == " " { rest = rest.dropFirst() }
+        guard let space = rest.firstIndex(of: " "),
+            rest.utf8[..<space].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 })
         else { return nil }
-        let credentials = header[header.index(after: space)...]
+        let credentials = rest[rest.index(after: space)...]
         if credentials.isEmpty { return nil }
         // Nearly always plain ASCII: trimmed by bytes. Anything else as before, by Unicode.
         guard credentials.utf8.allSatisfy({ $0 < 0x80 }) else {

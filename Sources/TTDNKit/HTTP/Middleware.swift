@@ -84,33 +84,11 @@ package struct RequestLogMiddleware: RouterMiddleware {
             "token": .string(RequestLogMiddleware.publicID(request) ?? "-"),
             "client": .string(context.clientAddress ?? "-"),
         ]
-        // A small body is complete now (see `inOneBuffer`): logged at once, written in one go.
-        // (HTTPMetricsMiddleware, inside this one, has gathered it already, so this cannot fail.)
-        do {
-            if let small = try await response.body.inOneBuffer() {
-                response.body = small
-                Self.log(logger, metadata, since: start)
-                return response
-            }
-        } catch {
+        return try await response.whenWritten(to: request) { error in
             var outcome = metadata
-            outcome["error"] = .string("the answer failed before it was sent")
-            Self.log(logger, outcome, since: start)
-            throw error
-        }
-        let original = response.body
-        response.body = ResponseBody(contentLength: original.contentLength) { writer in
-            var outcome = metadata
-            do {
-                try await original.write(writer)
-            } catch {
-                outcome["error"] = .string("the answer was cut off")
-                Self.log(logger, outcome, since: start)
-                throw error
-            }
+            if error != nil { outcome["error"] = .string("the answer was cut off") }
             Self.log(logger, outcome, since: start)
         }
-        return response
     }
 
     static func log(_ logger: Logger, _ metadata: Logger.Metadata, since start: ContinuousClock.Instant) {
@@ -135,7 +113,11 @@ package struct ProblemMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
-            return try await next(request, context)
+            var response = try await next(request, context)
+            // Gathered here, inside the mapping of errors: a small body that fails while it is
+            // made (an attachment's chunk gone) is answered as its problem, before anything is sent.
+            if request.method != .head, let small = try await response.body.inOneBuffer() { response.body = small }
+            return response
         } catch let problem as Problem {
             return problem.response(instance: request.uri.path)
         } catch let error as PQError {
