@@ -404,6 +404,27 @@ struct PoolTests {
         #expect(try await pool.query("SELECT 5::int8 AS a, 6::int8 AS b")[0].decode("b", as: Int.self) == 6)
     }
 
+    /// A connection's thread is named for it and scheduled as a batch thread (it never
+    /// preempts the task that hands it a statement).
+    @Test func connectionThreadsAreNamedAndBatchScheduled() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        _ = try await pool.query("SELECT 1")
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let policies = tasks.compactMap { task -> Int? in
+            guard let name = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
+                name.trimmingCharacters(in: .newlines) == "pq-connection",
+                let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                let end = stat.lastIndex(of: ")")
+            else { return nil }
+            // Fields after the name: state is field 3, policy field 41.
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            return Int(fields[38])
+        }
+        #expect(!policies.isEmpty)
+        #expect(policies.allSatisfy { $0 == 3 }, "\(policies)")
+    }
+
     @Test func cancelledWaiterLeaksNoConnection() async throws {
         let pool = try await freshPool(maxConnections: 1, acquireTimeout: .seconds(30))
         defer { pool.close() }
