@@ -147,6 +147,27 @@ struct MediaFields: Sendable, ResourceInput {
     /// Fields a new entry (created or imported) must have.
     static let requiredOnCreate = ["title", "url", "outlet", "origin", "published_at"]
 
+    /// `^[A-Za-z]{2}$`, by bytes: `range(of:options: .regularExpression)` compiles its pattern
+    /// on every call.
+    package static func isCountryCode(_ text: String) -> Bool {
+        text.utf8.count == 2 && text.utf8.allSatisfy(isASCIILetter)
+    }
+
+    /// `^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`, by bytes.
+    package static func isLanguageTag(_ text: String) -> Bool {
+        let parts = text.utf8.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
+        guard let language = parts.first, (2...3).contains(language.count),
+            language.allSatisfy({ (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) })
+        else { return false }
+        return parts.dropFirst().allSatisfy { part in
+            (2...8).contains(part.count) && part.allSatisfy { isASCIILetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        }
+    }
+
+    private static func isASCIILetter(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+    }
+
     init(reading reader: inout InputReader) {
         title = reader.string("title", maxLength: 500)
         url = reader.url("url")
@@ -154,7 +175,7 @@ struct MediaFields: Sendable, ResourceInput {
         origin = reader.enumeration("origin", MediaOrigin.self)
         country = reader.string("country", maxLength: 2)
         if let value = country.value {
-            if value.range(of: "^[A-Za-z]{2}$", options: .regularExpression) == nil {
+            if !Self.isCountryCode(value) {
                 reader.fail("country", "must be an ISO 3166-1 alpha-2 code such as VN, LA, KH")
             } else {
                 country = .value(value.uppercased())
@@ -164,7 +185,7 @@ struct MediaFields: Sendable, ResourceInput {
         if let value = language.value {
             let lower = value.split(separator: "-").enumerated().map { $0.offset == 0 ? $0.element.lowercased() : String($0.element) }.joined(
                 separator: "-")
-            if lower.range(of: "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", options: .regularExpression) == nil {
+            if !Self.isLanguageTag(lower) {
                 reader.fail("language", "must be a BCP 47 language tag such as vi, en, lo, km, zh-Hans")
             } else {
                 language = .value(lower)

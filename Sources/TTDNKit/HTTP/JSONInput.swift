@@ -220,12 +220,39 @@ public struct InputReader {
     package static func text(_ value: JSONValue, maxLength: Int, minLength: Int) -> Result<String, Invalid> {
         guard case .string(let raw) = value else { return .failure("must be a string, not \(value.typeName)") }
         if raw.unicodeScalars.contains("\u{0}") { return .failure("must not contain NUL characters") }
-        let text = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text =
+            InputReader.isPlainlyNFC(raw)
+            ? InputReader.trimmedPlainly(raw) : raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
         // Counted in code points after NFC, as PostgreSQL's length() counts them.
         let length = text.unicodeScalars.count
         if length < minLength { return .failure(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters") }
         if length > maxLength { return .failure("must have at most \(maxLength) characters") }
         return .success(text)
+    }
+
+    /// Whether `text` is in NFC without asking Foundation (which decomposes and recomposes every
+    /// string, the dearest part of reading a body): every scalar below U+0300 or a precomposed
+    /// Vietnamese letter (U+1EA0-U+1EF9) has combining class 0 and NFC quick-check Yes, and a
+    /// string of only those is its own NFC. Anything else goes the long way.
+    package static func isPlainlyNFC(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { $0.value < 0x300 || (0x1EA0...0x1EF9).contains($0.value) }
+    }
+
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)` for a string `isPlainlyNFC` accepted:
+    /// among its scalars those are tab, line feed to carriage return, space, U+0085 and U+00A0.
+    package static func trimmedPlainly(_ text: String) -> String {
+        func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x09...0x0D, 0x20, 0x85, 0xA0: return true
+            default: return false
+            }
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }), let last = scalars.lastIndex(where: { !isBlank($0) }) else {
+            return ""
+        }
+        if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return text }
+        return String(scalars[first...last])
     }
 
     public mutating func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) -> Field<E> where E.RawValue == String {
