@@ -148,12 +148,13 @@ public final class PQPool: Sendable {
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
-        let deadline = ContinuousClock.now + acquireTimeout
+        let timeout = acquireTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let (enqueued, startKeeper) = state.withLock { state -> (Bool, Bool) in
                     guard !state.closed else { return (false, false) }
-                    state.waiters.append(Waiter(id: id, deadline: deadline, continuation: continuation))
+                    // Taken under the lock, so the queue is in deadline order (`keepDeadlines`).
+                    state.waiters.append(Waiter(id: id, deadline: .now + timeout, continuation: continuation))
                     defer { state.deadlineKeeperRunning = true }
                     return (true, !state.deadlineKeeperRunning)
                 }
@@ -162,7 +163,8 @@ public final class PQPool: Sendable {
                 } else if Task.isCancelled {
                     failWaiter(id, with: CancellationError())
                 }
-                if startKeeper { Task { [weak self] in await self?.keepDeadlines() } }
+                // The keeper holds the pool while anyone waits, and ends when nobody does.
+                if startKeeper { Task { await self.keepDeadlines() } }
             }
         } onCancel: {
             failWaiter(id, with: CancellationError())

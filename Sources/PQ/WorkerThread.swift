@@ -14,7 +14,6 @@ final class WorkerThread: @unchecked Sendable {
             Thread.current.name = name
             self.loop()
         }
-        thread.name = name
         thread.stackSize = 1 << 20
         thread.start()
     }

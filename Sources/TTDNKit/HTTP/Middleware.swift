@@ -43,8 +43,8 @@ package struct RequestLogMiddleware: RouterMiddleware {
 
     /// The public part of the bearer token (never the secret), for the access log.
     package static func publicID(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
-        return BearerToken.parse(String(header.dropFirst(7)))?.publicID
+        guard let header = request.headers[.authorization], let token = Authenticator.bearerToken(header) else { return nil }
+        return BearerToken.parse(token)?.publicID
     }
 
     package func handle(
