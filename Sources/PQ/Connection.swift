@@ -48,6 +48,9 @@ public final class PQConnection: @unchecked Sendable {
 
     private init(name: String) { thread = WorkerThread(name: name) }
 
+    /// The connection's thread, as the executor its lessee runs on.
+    var executor: any TaskExecutor { thread }
+
     public static func connect(_ configuration: PQConfiguration, name: String = "pq") async throws -> PQConnection {
         let connection = PQConnection(name: name)
         do {

@@ -82,23 +82,29 @@ public final class PQPool: Sendable {
     /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
     public func withTransaction<T>(_ body: (PQConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
-            // BEGIN goes out with the body's first statement, and the audit rows queued with
-            // `sendWithNext` with COMMIT: a write costs no round trip for either.
-            try connection.sendWithNext("BEGIN")
-            do {
-                let value = try await body(connection)
-                // A task given up on (cancelled at the end of the shutdown timeout) must not commit:
-                // nobody would hear that it did.
-                try Task.checkCancellation()
-                _ = try await connection.query("COMMIT")
-                return value
-            } catch {
-                // An abandoned connection is closed on release; the server rolls back then.
-                if !connection.isBroken && !connection.wasAbandoned {
-                    try? await connection.rollback()
-                }
-                throw error
+            // The transaction runs on the connection's thread: its statements run inline there,
+            // with no hop per statement between the cooperative pool and that thread.
+            try await withTaskExecutorPreference(connection.executor) { try await transaction(on: connection, body) }
+        }
+    }
+
+    private func transaction<T>(on connection: PQConnection, _ body: (PQConnection) async throws -> T) async throws -> T {
+        // BEGIN goes out with the body's first statement, and the audit rows queued with
+        // `sendWithNext` with COMMIT: a write costs no round trip for either.
+        try connection.sendWithNext("BEGIN")
+        do {
+            let value = try await body(connection)
+            // A task given up on (cancelled at the end of the shutdown timeout) must not commit:
+            // nobody would hear that it did.
+            try Task.checkCancellation()
+            _ = try await connection.query("COMMIT")
+            return value
+        } catch {
+            // An abandoned connection is closed on release; the server rolls back then.
+            if !connection.isBroken && !connection.wasAbandoned {
+                try? await connection.rollback()
             }
+            throw error
         }
     }
 

@@ -425,6 +425,33 @@ struct PoolTests {
         #expect(policies.allSatisfy { $0 == 3 }, "\(policies)")
     }
 
+    /// A transaction runs on its connection's own thread, so its statements run there inline
+    /// (no hop per statement); a plain lease stays on the cooperative pool.
+    @Test func aTransactionRunsOnItsConnectionsThread() async throws {
+        let pool = try await freshPool(maxConnections: 2)
+        defer { pool.close() }
+        func threadName() -> String {
+            ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "").trimmingCharacters(in: .newlines)
+        }
+        let (names, sameThread) = try await pool.withTransaction { connection -> ([String], Bool) in
+            let thread = pthread_self()
+            var names = [threadName()]
+            _ = try await connection.query("SELECT 1")
+            try await Task.sleep(for: .milliseconds(5))
+            names.append(threadName())
+            _ = try await connection.query("SELECT 2")
+            names.append(threadName())
+            return (names, pthread_equal(thread, pthread_self()) != 0)
+        }
+        #expect(names == ["pq-connection", "pq-connection", "pq-connection"])
+        #expect(sameThread)
+        try await pool.withConnection { connection in
+            _ = try await connection.query("SELECT 1")
+            try await Task.sleep(for: .milliseconds(1))
+            #expect(threadName() != "pq-connection")
+        }
+    }
+
     @Test func cancelledWaiterLeaksNoConnection() async throws {
         let pool = try await freshPool(maxConnections: 1, acquireTimeout: .seconds(30))
         defer { pool.close() }
@@ -457,7 +484,13 @@ struct PoolTests {
         let killer = PQPool(configuration: pool.configuration, maxConnections: 1)
         defer { killer.close() }
         _ = try await killer.query("SELECT pg_terminate_backend(\(Int(first))::int)")
-        try await Task.sleep(for: .milliseconds(100))
+        // Until the backend has gone (and closed its socket): a fixed pause was too short for a busy machine.
+        for _ in 0..<500 {
+            let left = try await killer.query("SELECT count(*)::int8 AS n FROM pg_stat_activity WHERE pid = \(Int(first))::int")
+            if try left[0].decode("n", as: Int.self) == 0 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(20))  // its exit, which closes the socket, follows
         let rows = try await pool.query("SELECT pg_backend_pid()::int8 AS pid")
         #expect(try rows[0].decode("pid", as: Int.self) != Int(first))
     }

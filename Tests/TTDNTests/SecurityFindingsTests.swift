@@ -254,7 +254,8 @@ struct SecurityDecisionTests {
     @Test func failingTokensAreLimitedByClientAddress() async throws {
         let shared = try await TestServer.get()
         var config = shared.config
-        config.rateLimitPerSecond = 1
+        // One token per 100 s: a slow machine cannot refill the bucket between the requests.
+        config.rateLimitPerSecond = 0.01
         config.rateLimitBurst = 3
         config.tokenCacheLifetime = .seconds(60)
         let (port, task) = try await TestServer.start(config)
