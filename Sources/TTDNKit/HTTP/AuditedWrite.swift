@@ -82,9 +82,11 @@ package enum AuditedWrite {
     ) async throws -> Response {
         try await Idempotency.run(request: request, context: context, pool: pool, body: body.bytes) { write in
             let created = try await R.explaining { try await insert(write) }
-            try await write.record("create", before: nil, after: created)
-            return try StoredResponse.json(
-                created, status: .created,
+            // The answer and the audit row's `after` are the same bytes: written once.
+            let json = try JSONOutput.data(created)
+            try await write.recordCreate(created, json: json)
+            return StoredResponse.json(
+                encoded: json, status: .created,
                 headers: ["Location": created.location, "ETag": created.etag])
         }
     }

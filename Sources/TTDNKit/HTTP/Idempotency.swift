@@ -19,9 +19,14 @@ public struct StoredResponse: Sendable {
         _ value: T, status: HTTPResponse.Status = .ok,
         headers: [String: String] = [:]
     ) throws -> StoredResponse {
+        try json(encoded: try JSONOutput.data(value), status: status, headers: headers)
+    }
+
+    /// A JSON answer whose body `JSONOutput.data` has already written.
+    public static func json(encoded body: Data, status: HTTPResponse.Status = .ok, headers: [String: String] = [:]) -> StoredResponse {
         var headers = headers
         headers["Content-Type"] = "application/json; charset=utf-8"
-        return StoredResponse(status: status, headers: headers, body: try JSONOutput.data(value))
+        return StoredResponse(status: status, headers: headers, body: body)
     }
 
     /// `value` now, `replay` to a retry.

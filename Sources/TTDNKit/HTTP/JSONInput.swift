@@ -77,12 +77,30 @@ public enum JSONBody {
 
     /// Throws 415 unless the body is declared as one of `mediaTypes`.
     public static func requireJSON(_ request: Request, mediaTypes: [String] = ["application/json"]) throws {
-        let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let type = request.headers[.contentType].map(mediaType)
         guard let type, mediaTypes.contains(type) else {
             throw Problem(
                 .unsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported media type",
                 detail: "send the body as \(mediaTypes.joined(separator: " or "))")
         }
+    }
+
+    /// A Content-Type's media type, without parameters, trimmed and in lower case. An ASCII
+    /// value (all of them in practice) is read by bytes: its only `.whitespaces` are space and tab.
+    package static func mediaType(_ header: String) -> String {
+        var header = header
+        let plain = header.withUTF8 { u -> String? in
+            guard u.allSatisfy({ $0 < 0x80 }) else { return nil }
+            // The first part between semicolons that is not empty, as `split` finds it.
+            let semicolon = UInt8(ascii: ";")
+            var lower = u.firstIndex { $0 != semicolon } ?? u.count
+            var upper = u[lower...].firstIndex(of: semicolon) ?? u.count
+            func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            while lower < upper, isBlank(u[lower]) { lower += 1 }
+            while upper > lower, isBlank(u[upper - 1]) { upper -= 1 }
+            return String(decoding: u[lower..<upper].map { $0 &- UInt8(ascii: "A") < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
+        return plain ?? header.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
     }
 
     public static func collect(_ request: Request) async throws -> ByteBuffer {
@@ -327,11 +345,55 @@ public struct InputReader {
     }
 
     package static func parseTimestamp(_ text: String) -> Date? {
+        plainTimestamp(text) ?? foundationTimestamp(text)
+    }
+
+    /// `parseTimestamp` by Foundation's ISO 8601 styles: every shape they read.
+    package static func foundationTimestamp(_ text: String) -> Date? {
         let strict = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
         let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         guard text.count <= 40, text.count >= 20, let date = (try? strict.parse(text)) ?? (try? fractional.parse(text)) else { return nil }
         let year = Calendar(identifier: .gregorian).component(.year, from: date)
         return (1900...2200).contains(year) ? date : nil
+    }
+
+    /// `parseTimestamp` without Foundation's format styles for the common shape
+    /// `2023-05-05T12:34:56Z` or `...56+07:00`: whole seconds, every field in range, an offset
+    /// under 18 hours (Foundation's time zones end there), a year well inside 1900-2200 (an
+    /// offset cannot move it across the bounds). Nil for anything else,
+    /// which then goes the long way.
+    package static func plainTimestamp(_ text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { u -> Date? in
+            guard u.count == 20 || u.count == 25 else { return nil }
+            func number(_ start: Int, _ count: Int) -> Int? {
+                var value = 0
+                for i in start..<start + count {
+                    let digit = u[i] &- UInt8(ascii: "0")
+                    guard digit < 10 else { return nil }
+                    value = value * 10 + Int(digit)
+                }
+                return value
+            }
+            guard u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"), u[10] == UInt8(ascii: "T"),
+                u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
+                let year = number(0, 4), (1901...2199).contains(year), let month = number(5, 2), (1...12).contains(month),
+                let day = number(8, 2), (1...CalendarDate.daysIn(month: month, year: year)).contains(day),
+                let hour = number(11, 2), hour < 24, let minute = number(14, 2), minute < 60,
+                let second = number(17, 2), second < 60
+            else { return nil }
+            var offset = 0
+            if u.count == 20 {
+                guard u[19] == UInt8(ascii: "Z") else { return nil }
+            } else {
+                guard u[19] == UInt8(ascii: "+") || u[19] == UInt8(ascii: "-"), u[22] == UInt8(ascii: ":"),
+                    let hours = number(20, 2), hours < 18, let minutes = number(23, 2), minutes < 60
+                else { return nil }
+                offset = (u[19] == UInt8(ascii: "-") ? -1 : 1) * (hours * 3600 + minutes * 60)
+            }
+            let days = CalendarDate(year: year, month: month, day: day)!.daysSinceEpoch
+            return Date(timeIntervalSince1970: Double(days * 86400 + hour * 3600 + minute * 60 + second - offset))
+        }
     }
 
     public mutating func email(_ key: String) -> Field<String> {
@@ -349,6 +411,7 @@ public struct InputReader {
     public mutating func url(_ key: String) -> Field<String> {
         read(key) { value in
             InputReader.text(value, maxLength: 2000, minLength: 1).flatMap { text in
+                if CanonicalURL.plainNormalized(text) != nil { return .success(text) }
                 guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
                     ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty
                 else {

@@ -10,11 +10,19 @@ public struct AuditEntry: Sendable {
     public let after: Data?
 
     public init<B: Encodable, A: Encodable>(_ resourceType: String, id: String, action: String, before: B?, after: A?) throws {
+        self.init(
+            resourceType, id: id, action: action, beforeJSON: try before.map { try JSONOutput.data($0) },
+            afterJSON: try after.map { try JSONOutput.data($0) })
+    }
+
+    /// An entry of representations already written by `JSONOutput.data` (a created resource's
+    /// answer is the same bytes as its audit row's `after`).
+    public init(_ resourceType: String, id: String, action: String, beforeJSON: Data?, afterJSON: Data?) {
         self.resourceType = resourceType
         self.resourceID = id
         self.action = action
-        self.before = try before.map { try JSONOutput.data($0) }
-        self.after = try after.map { try JSONOutput.data($0) }
+        self.before = beforeJSON
+        self.after = afterJSON
     }
 }
 

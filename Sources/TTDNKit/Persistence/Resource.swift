@@ -68,6 +68,11 @@ extension Write {
         try await audit(AuditEntry(R.auditType, id: id, action: action, before: before, after: after))
     }
 
+    /// Records the creation of `created`, whose representation `json` is already written.
+    package func recordCreate<R: StoredResource>(_ created: R, json: Data) async throws {
+        try await audit(AuditEntry(R.auditType, id: created.id.text, action: "create", beforeJSON: nil, afterJSON: json))
+    }
+
     /// A savepoint around `body`: what it wrote is undone when it throws, the transaction goes on.
     package func savepoint<T>(_ name: String = "row", _ body: () async throws -> T) async throws -> T {
         _ = try await connection.query("SAVEPOINT \(unescaped: name)")
