@@ -80,6 +80,9 @@ public final class PQPool: Sendable {
     }
 
     /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    /// `body` runs on the connection's own thread, and so do child tasks it starts (`async let`,
+    /// task groups): one at a time, and not while a statement runs. Work that must go on beside
+    /// a statement belongs outside the transaction.
     public func withTransaction<T>(_ body: (PQConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             // The transaction runs on the connection's thread: its statements run inline there,
