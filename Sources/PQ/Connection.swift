@@ -48,7 +48,7 @@ public final class PQConnection: @unchecked Sendable {
 
     private init(name: String) { thread = WorkerThread(name: name) }
 
-    /// The connection's thread, as the executor its lessee runs on.
+    /// The connection's thread, as the executor a transaction on it runs on.
     var executor: any TaskExecutor { thread }
 
     public static func connect(_ configuration: PQConfiguration, name: String = "pq") async throws -> PQConnection {

@@ -86,7 +86,8 @@ public final class PQPool: Sendable {
     public func withTransaction<T>(_ body: (PQConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             // The transaction runs on the connection's thread: its statements run inline there,
-            // with no hop per statement between the cooperative pool and that thread.
+            // with no hop per statement between the cooperative pool and that thread. The caller
+            // goes on there until it next waits (it leaves at its next suspension).
             try await withTaskExecutorPreference(connection.executor) { try await transaction(on: connection, body) }
         }
     }

@@ -5,9 +5,9 @@ import Synchronization
 /// One OS thread that runs blocking libpq calls, one job at a time, so they never block
 /// Swift's cooperative pool or an event loop. Each connection owns one.
 ///
-/// It is also a task executor: the pool runs the task that leases the connection on this
-/// thread, so the statements of that lease run inline here and a transaction's second
-/// statement costs no hop to this thread and back (see `PQPool.withConnection`).
+/// It is also a task executor: a transaction runs on this thread, so its statements run inline
+/// here and its second statement costs no hop to this thread and back (see
+/// `PQPool.withTransaction`).
 final class WorkerThread: TaskExecutor, @unchecked Sendable {
     private enum Work {
         case closure(@Sendable () -> Void)
