@@ -360,8 +360,8 @@ public struct InputReader {
     /// `parseTimestamp` without Foundation's format styles for the common shape
     /// `2023-05-05T12:34:56Z` or `...56+07:00`: whole seconds, every field in range, an offset
     /// under 18 hours (Foundation's time zones end there), a year well inside 1900-2200 (an
-    /// offset cannot move it across the bounds). Nil for anything else,
-    /// which then goes the long way.
+    /// offset cannot move it across the bounds). Nil for anything else, which then goes the
+    /// long way.
     package static func plainTimestamp(_ text: String) -> Date? {
         var text = text
         return text.withUTF8 { u -> Date? in
@@ -377,8 +377,8 @@ public struct InputReader {
             }
             guard u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"), u[10] == UInt8(ascii: "T"),
                 u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
-                let year = number(0, 4), (1901...2199).contains(year), let month = number(5, 2), (1...12).contains(month),
-                let day = number(8, 2), (1...CalendarDate.daysIn(month: month, year: year)).contains(day),
+                let year = number(0, 4), (1901...2199).contains(year), let month = number(5, 2), let day = number(8, 2),
+                let date = CalendarDate(year: year, month: month, day: day),
                 let hour = number(11, 2), hour < 24, let minute = number(14, 2), minute < 60,
                 let second = number(17, 2), second < 60
             else { return nil }
@@ -391,8 +391,7 @@ public struct InputReader {
                 else { return nil }
                 offset = (u[19] == UInt8(ascii: "-") ? -1 : 1) * (hours * 3600 + minutes * 60)
             }
-            let days = CalendarDate(year: year, month: month, day: day)!.daysSinceEpoch
-            return Date(timeIntervalSince1970: Double(days * 86400 + hour * 3600 + minute * 60 + second - offset))
+            return Date(timeIntervalSince1970: Double(date.daysSinceEpoch * 86400 + hour * 3600 + minute * 60 + second - offset))
         }
     }
 
