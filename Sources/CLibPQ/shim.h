@@ -3,8 +3,6 @@
 #include <libpq-fe.h>
 #include <poll.h>
 #include <sys/prctl.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 
 /* Names the calling thread for the OS (top, perf and /proc show it; at most 15 bytes are kept).
    prctl is variadic, which Swift does not import. */

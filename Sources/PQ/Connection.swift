@@ -83,10 +83,6 @@ public final class PQConnection: @unchecked Sendable {
         }
         // Notices ("relation already exists, skipping") are not errors; libpq would print them to stderr.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
-        guard PQsetnonblocking(conn, 1) == 0 else {
-            PQfinish(conn)
-            throw PQError(kind: .connection, message: "libpq refused non-blocking mode")
-        }
         connection = conn
         cancelKey = PQCancelKey(connection: conn)
     }
@@ -104,14 +100,13 @@ public final class PQConnection: @unchecked Sendable {
     /// server runs it sends a cancel request (the statement fails with 57014, and nothing of it
     /// commits), and the connection is closed afterwards rather than reused.
     public func query(_ query: PQQuery) async throws -> PQRows {
-        guard let loop = PQEventLoops.current else {
-            return try await withTaskExecutorPreference(PQEventLoops.shared) { try await self.query(query) }
-        }
         let statement = StatementCancellation()
         return try await withTaskCancellationHandler {
-            guard statement.start() else { throw CancellationError() }
-            defer { statement.finish() }
-            return try await self.execute(query, on: loop)
+            try await thread.run {
+                guard statement.start() else { throw CancellationError() }
+                defer { statement.finish() }
+                return try self.executeOnThread(query)
+            }
         } onCancel: {
             abandoned.withLock { $0 = true }
             if statement.cancel() { cancelKey?.send() }
@@ -121,18 +116,13 @@ public final class PQConnection: @unchecked Sendable {
     /// Runs SQL text through the simple query protocol: several statements, no parameters.
     /// For migrations and administrative scripts only.
     public func runScript(_ sql: String) async throws {
-        let queued = takeDeferred()
-        if !queued.isEmpty {
-            _ = try await withTaskExecutorPreference(PQEventLoops.shared) {
-                try await self.executeFlight(queued, on: PQEventLoops.current!)
-            }
-        }
-        guard !sql.utf8.contains(0) else {
-            throw PQError(kind: .invalidParameter, message: "script contains a NUL byte")
-        }
-        // libpq runs a script blocking (PQexec ignores non-blocking mode): on the connection's thread.
         _ = try await thread.run { () -> PQRows in
             try self.checkLiveness()
+            let queued = self.takeDeferred()
+            if !queued.isEmpty { _ = try self.executeFlight(queued) }
+            guard !sql.utf8.contains(0) else {
+                throw PQError(kind: .invalidParameter, message: "script contains a NUL byte")
+            }
             return try self.collect(PQexec(self.connection, sql))
         }
     }
@@ -163,8 +153,6 @@ public final class PQConnection: @unchecked Sendable {
     private struct Rendered: Sendable {
         let key: StatementKey
         let values: [String?]
-        /// Sent unnamed and never prepared (`ROLLBACK`, `DEALLOCATE ALL`).
-        let isPlain: Bool
         var sql: String { key.sql }
         var oids: [PQOID] { key.oids }
 
@@ -172,13 +160,6 @@ public final class PQConnection: @unchecked Sendable {
             let (sql, values, oids) = try query.render()
             key = StatementKey(sql: sql, oids: oids)
             self.values = values
-            isPlain = false
-        }
-
-        init(plain sql: String) {
-            key = StatementKey(sql: sql, oids: [])
-            values = []
-            isPlain = true
         }
     }
 
@@ -197,11 +178,10 @@ public final class PQConnection: @unchecked Sendable {
     /// dropped, and ROLLBACK is sent only when the server has a transaction open.
     public func rollback() async throws {
         deferred.withLock { $0.removeAll() }
-        guard let connection, PQtransactionStatus(connection) != PQTRANS_IDLE else { return }
-        guard let loop = PQEventLoops.current else {
-            return try await withTaskExecutorPreference(PQEventLoops.shared) { try await self.rollback() }
+        try await thread.run {
+            guard let connection = self.connection, PQtransactionStatus(connection) != PQTRANS_IDLE else { return }
+            _ = try self.collect(PQexec(connection, "ROLLBACK"))
         }
-        _ = try await executeFlight([Rendered(plain: "ROLLBACK")], on: loop)
     }
 
     private func takeDeferred() -> [Rendered] {
@@ -211,41 +191,34 @@ public final class PQConnection: @unchecked Sendable {
         }
     }
 
-    private func execute(_ query: PQQuery, on loop: EventLoop) async throws -> PQRows {
+    private func executeOnThread(_ query: PQQuery) throws -> PQRows {
         try checkLiveness()
         let flight = takeDeferred() + [try Rendered(query)]
         do {
-            return try await executeFlight(flight, on: loop)
+            return try executeFlight(flight)
         } catch let error as PQError where error.sqlState == SQLState.invalidStatementName && flight.count == 1 {
             // Someone ran DEALLOCATE: forget the cache and prepare again, once.
             prepared.removeAll()
             shapes.removeAll()
-            return try await executeFlight(flight, on: loop)
+            return try executeFlight(flight)
         }
     }
 
     /// Sends the statements in one flight (libpq's pipeline mode: PREPARE where needed, then
     /// each EXECUTE, then one Sync) and reads every result. Returns the last statement's rows;
     /// throws the first error (PostgreSQL skips the rest of a flight after one).
-    private func executeFlight(_ statements: [Rendered], on loop: EventLoop) async throws -> PQRows {
-        guard let connection else { throw PQError(kind: .connection, message: "the connection is closed") }
-        var flight = statements
+    private func executeFlight(_ flight: [Rendered]) throws -> PQRows {
         if prepared.count + flight.count > PQConnection.preparedLimit {
-            flight.insert(Rendered(plain: "DEALLOCATE ALL"), at: 0)
+            _ = try collect(PQexec(connection, "DEALLOCATE ALL"))
             prepared.removeAll()
             shapes.removeAll()
         }
-        enum Command { case prepare(key: StatementKey, name: String), execute(name: String), plain }
+        enum Command { case prepare(key: StatementKey, name: String), execute(name: String) }
         var commands: [Command] = []
         var preparing: [StatementKey: String] = [:]
         guard PQenterPipelineMode(connection) == 1 else { return try collect(nil) }
         var sent = true
         for statement in flight {
-            if statement.isPlain {
-                commands.append(.plain)
-                sent = sent && PQsendQueryParams(connection, statement.sql, 0, nil, nil, nil, nil, 0) == 1
-                continue
-            }
             let name: String
             if let existing = prepared[statement.key] ?? preparing[statement.key] {
                 name = existing
@@ -269,12 +242,11 @@ public final class PQConnection: @unchecked Sendable {
             isBroken = true
             throw PQError.fromResult(nil, connection: connection)
         }
-        try await flush(connection, on: loop)
         var firstError: (any Error)?
         var last: PQRows?
         for command in commands {
             var rows: PQRows?
-            while let result = try await nextResult(connection, on: loop) {
+            while let result = PQgetResult(connection) {
                 if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
                     PQclear(result)
                     continue
@@ -294,7 +266,7 @@ public final class PQConnection: @unchecked Sendable {
             if case .prepare(let key, let name) = command, rows != nil { prepared[key] = name }
             last = rows
         }
-        guard let sync = try await nextResult(connection, on: loop) else {
+        guard let sync = PQgetResult(connection) else {
             isBroken = true
             throw firstError ?? PQError.fromResult(nil, connection: connection)
         }
@@ -307,34 +279,6 @@ public final class PQConnection: @unchecked Sendable {
         if let firstError { throw firstError }
         guard let last else { throw PQError(kind: .connection, message: "no result for the statement") }
         return last
-    }
-
-    /// Sends what libpq holds for the server, waiting while the socket cannot take more (and
-    /// reading meanwhile, so a server that is writing to us cannot stall the flight).
-    private func flush(_ connection: OpaquePointer, on loop: EventLoop) async throws {
-        while true {
-            switch PQflush(connection) {
-            case 0: return
-            case 1:
-                await loop.wait(PQsocket(connection), orWritable: true)
-                guard PQconsumeInput(connection) == 1 else { throw lostConnection(connection) }
-            default: throw lostConnection(connection)
-            }
-        }
-    }
-
-    /// The flight's next result, waiting on the loop while libpq has not read all of it.
-    private func nextResult(_ connection: OpaquePointer, on loop: EventLoop) async throws -> OpaquePointer? {
-        while PQisBusy(connection) == 1 {
-            await loop.wait(PQsocket(connection))
-            guard PQconsumeInput(connection) == 1 else { throw lostConnection(connection) }
-        }
-        return PQgetResult(connection)
-    }
-
-    private func lostConnection(_ connection: OpaquePointer) -> PQError {
-        isBroken = true
-        return PQError.fromResult(nil, connection: connection)
     }
 
     private static func withCValues<R>(_ values: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {

@@ -88,7 +88,7 @@ public final class PQPool: Sendable {
             // The transaction runs on the connection's thread: its statements run inline there,
             // with no hop per statement between the cooperative pool and that thread. The caller
             // goes on there until it next waits (it leaves at its next suspension).
-            try await withTaskExecutorPreference(PQEventLoops.shared) { try await transaction(on: connection, body) }
+            try await withTaskExecutorPreference(connection.executor) { try await transaction(on: connection, body) }
         }
     }
 

@@ -83,9 +83,7 @@ struct Serve: AsyncParsableCommand {
             cancellationSignals: [], logger: database.logger(config))
         group.maximumGracefulShutdownDuration = config.shutdownTimeout - config.shutdownCancellationMargin
         group.maximumCancellationDuration = config.shutdownCancellationMargin
-        try await withTaskExecutorPreference(PQEventLoops.shared) {
-            try await ServiceGroup(configuration: group).run()
-        }
+        try await ServiceGroup(configuration: group).run()
     }
 }
 
