@@ -16,7 +16,12 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Parses exactly `YYYY-MM-DD`.
     public init?(_ text: some StringProtocol) {
-        let u = Array(text.utf8)
+        guard let date = Array(text.utf8).withUnsafeBytes({ CalendarDate(utf8: $0) }) else { return nil }
+        self = date
+    }
+
+    /// Parses exactly `YYYY-MM-DD` from its UTF-8 bytes (PostgreSQL's text of a `date`).
+    public init?(utf8 u: UnsafeRawBufferPointer) {
         guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0
@@ -89,7 +94,7 @@ extension CalendarDate: PQEncodable, PQDecodable {
     public static var pqOID: PQOID { PQTypeOID.date }
     public static func pqDecode(_ bytes: UnsafeRawBufferPointer?) throws -> CalendarDate {
         guard let bytes else { throw PQDecodingFailure.unexpectedNull }
-        guard let date = CalendarDate(String(decoding: bytes, as: UTF8.self)) else {
+        guard let date = CalendarDate(utf8: bytes) else {
             throw PQDecodingFailure.invalid("date")
         }
         return date

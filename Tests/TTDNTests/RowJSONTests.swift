@@ -85,6 +85,93 @@ struct RowJSONTests {
         #expect(String(decoding: csv.body, as: UTF8.self).split(separator: "\r\n").count == 4)
     }
 
+    /// A unit nests its officer (`officer.name` columns) and has dates: its GET and its list
+    /// page are written from the rows, byte for byte as the model writes them.
+    @Test func unitRowsAreWrittenAsTheModelWritesThem() async throws {
+        let server = try await TestServer.get()
+        let admin = try await server.token(.admin)
+        let word = "donvi\(UUID().uuidString.prefix(8).lowercased())"
+        let parent = try await server.createUnit(["name": "Phòng \(word) 0"])
+        let created = [
+            parent,
+            try await server.createUnit([
+                "name": "Trường \"\(word)\" 1 \\ Tiên Lãng", "parent_id": parent["id"]!, "district": "Tiên Lãng",
+                "valid_from": "2023-01-01", "valid_to": "2025-06-30", "reporting_from": "2023-02-28",
+                "officer": ["name": "Nguyễn Thị Ánh", "position": "Phó hiệu trưởng", "phone": "0225 3842 000", "email": "anh@example.org"],
+            ]),
+            try await server.createUnit(["name": "Trường \(word) 2", "officer": ["phone": "0912 000 000"], "website": "https://example.org/t"]),
+        ]
+        for unit in created {
+            let id = try #require(unit["id"] as? String)
+            let answer = try await server.get("/v1/units/\(id)", token: admin)
+            #expect(answer.status == 200)
+            #expect(answer.header("Content-Type") == "application/json; charset=utf-8")
+            let uuid = try #require(UUID(uuidString: id))
+            let model = try await server.pool.withConnection { try await UnitRepository.find(uuid, on: $0) }
+            let expected = try JSONWriter.encode(try #require(model))
+            #expect(String(decoding: answer.body, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+            #expect(answer.header("ETag") == model?.etag)
+            let again = try await server.get("/v1/units/\(id)", token: admin, headers: ["If-None-Match": answer.header("ETag")!])
+            #expect(again.status == 304)
+        }
+        let missing = try await server.get("/v1/units/\(UUID().uuidString.lowercased())", token: admin)
+        #expect(missing.status == 404)
+        #expect(missing.header("Content-Type") == "application/problem+json")
+
+        let page = try await server.get("/v1/units?q=\(word)&limit=2&as_of=2024-01-01", token: admin)
+        #expect(page.status == 200)
+        let json = try #require(try JSONSerialization.jsonObject(with: page.body) as? [String: Any])
+        let cursor = try #require(json["next_cursor"] as? String)
+        let rows = try await server.pool.query(
+            """
+            SELECT \(Unit.columns) FROM units u WHERE u.name LIKE \("%\(word)%")
+            ORDER BY u.name COLLATE "vi-x-icu", u.id LIMIT 2
+            """)
+        let expected = try JSONWriter.encode(Page(items: try rows.map(Unit.init(row:)), nextCursor: cursor))
+        #expect(String(decoding: page.body, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+        let rest = try await server.get("/v1/units?q=\(word)&limit=2&as_of=2024-01-01&cursor=\(cursor)", token: admin)
+        let restJSON = try #require(try JSONSerialization.jsonObject(with: rest.body) as? [String: Any])
+        #expect((restJSON["items"] as? [[String: Any]])?.count == 1)
+        #expect(restJSON["next_cursor"] is NSNull)
+    }
+
+    @Test func columnsNamedParentDotMemberAreNestedObjects() async throws {
+        let server = try await TestServer.get()
+        let rows = try await server.pool.query(
+            """
+            SELECT 1 AS a, 'x' AS "o.b", NULL::text AS "o.c", true AS d, 3 AS "p.e", 4 AS "q.f", 'y' AS "q.g"
+            UNION ALL SELECT 2, NULL, 'z', false, NULL, 5, NULL
+            """)
+        let output = JSONWriter.Output()
+        try RowJSON.writeObjects(rows, rows.indices, to: output)
+        #expect(
+            String(decoding: output.bytes, as: UTF8.self)
+                == #"{"a":1,"o":{"b":"x","c":null},"d":true,"p":{"e":3},"q":{"f":4,"g":"y"}},"#
+                + #"{"a":2,"o":{"b":null,"c":"z"},"d":false,"p":{"e":null},"q":{"f":5,"g":null}}"#)
+    }
+
+    struct Day: Encodable { let day: CalendarDate }
+
+    @Test func datesAreWrittenAsTheModelsCalendarDatesAre() async throws {
+        let server = try await TestServer.get()
+        let rows = try await server.pool.query(
+            """
+            SELECT on_day AS day FROM (
+                SELECT date '0001-01-01' + (random() * 3652058)::int AS on_day FROM generate_series(1, 2000)
+                UNION ALL SELECT date '2024-02-29' UNION ALL SELECT date '9999-12-31' UNION ALL SELECT date '0001-01-01'
+            ) AS days
+            """)
+        let fromRows = JSONWriter.Output()
+        try RowJSON.writeObjects(rows, rows.indices, to: fromRows)
+        let fromDates = try rows.map { String(decoding: try JSONWriter.encode(Day(day: try $0.decode("day"))), as: UTF8.self) }
+        #expect(String(decoding: fromRows.bytes, as: UTF8.self) == fromDates.joined(separator: ","))
+        for outside in ["infinity", "10000-01-01", "0100-01-01 BC"] {
+            let refused = try await server.pool.query("SELECT \(outside)::date AS day")
+            #expect(throws: PQError.self) { try RowJSON.writeObjects(refused, refused.indices, to: JSONWriter.Output()) }
+            #expect(throws: PQError.self) { try refused[0].decode("day", as: CalendarDate.self) }
+        }
+    }
+
     struct Stamp: Encodable { let at: Date }
 
     /// Timestamps are PostgreSQL's digits rearranged; the model's go through a Date. They agree

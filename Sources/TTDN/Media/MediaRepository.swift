@@ -34,9 +34,13 @@ enum MediaRepository: DeletableRepository {
     }
 
     static func find(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> MediaEntry? {
+        try await row(id, forUpdate: forUpdate, on: connection).first.map(MediaEntry.init(row:))
+    }
+
+    /// The entry's row (none when there is no such entry), which `GET` writes as its JSON.
+    static func row(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> PQRows {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE" : "")
-        let rows = try await connection.query("SELECT \(MediaEntry.columns) FROM media_entries m WHERE m.id = \(id)\(lock)")
-        return try rows.first.map(MediaEntry.init(row:))
+        return try await connection.query("SELECT \(MediaEntry.columns) FROM media_entries m WHERE m.id = \(id)\(lock)")
     }
 
     /// Newest first; `to` is exclusive. The rows as PostgreSQL returned them: a JSON page is

@@ -33,7 +33,8 @@ struct MediaRoutes {
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await AuditedWrite.get(MediaRepository.self, try pathID(context, what: MediaRepository.noun), request: request, pool: pool)
+        let id = try pathID(context, what: MediaRepository.noun)
+        return try await AuditedWrite.get(MediaRepository.noun, request: request, pool: pool) { try await MediaRepository.row(id, on: $0) }
     }
 
     /// Attachments on a media entry (a screenshot, the rebuttal sent) follow its rules: everyone

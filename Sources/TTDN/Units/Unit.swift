@@ -44,13 +44,21 @@ public struct Unit: Codable, Sendable, Equatable, StoredResource {
     package static let collectionPath = "/v1/units"
     public var etag: String { Conditional.etag(version: version) }
 
-    /// The columns of a unit, once: the SELECT list (`u.` is the table alias) and the CSV header.
+    /// The columns of a unit, once: the CSV header, and the SELECT list (`u.` is the table
+    /// alias) in the order of the JSON fields and named as them, so that a unit is written as
+    /// JSON from its row (`RowJSON`): the officer's columns are `officer.name` and so on (the
+    /// members of `officer`), the kind is read as `text`.
     static let columnNames = [
         "id", "code", "name", "kind", "parent_id", "district", "address", "phone", "email", "website",
         "officer_name", "officer_position", "officer_phone", "officer_email", "active",
         "valid_from", "valid_to", "successor_id", "reporting_from", "reporting_to", "created_at", "updated_at", "version",
     ]
-    static let columns = PQQuery(unescaped: columnNames.map { "u.\($0)" }.joined(separator: ", "))
+    static let columns = PQQuery(
+        unescaped: columnNames.map { name in
+            if name == "kind" { return "u.kind::text AS kind" }
+            if name.hasPrefix("officer_") { return "u.\(name) AS \"officer.\(name.dropFirst("officer_".count))\"" }
+            return "u.\(name)"
+        }.joined(separator: ", "))
     static var csvHeader: [String] { columnNames }
 
     init(row: PQRow) throws {
@@ -65,8 +73,8 @@ public struct Unit: Codable, Sendable, Equatable, StoredResource {
         email = try row.decode("email")
         website = try row.decode("website")
         officer = Officer(
-            name: try row.decode("officer_name"), position: try row.decode("officer_position"),
-            phone: try row.decode("officer_phone"), email: try row.decode("officer_email"))
+            name: try row.decode("officer.name"), position: try row.decode("officer.position"),
+            phone: try row.decode("officer.phone"), email: try row.decode("officer.email"))
         active = try row.decode("active")
         validFrom = try row.decode("valid_from")
         validTo = try row.decode("valid_to")

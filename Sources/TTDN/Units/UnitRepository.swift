@@ -19,9 +19,13 @@ enum UnitRepository: WritableRepository, DeletableRepository {
     static let noun = "the unit"
 
     static func find(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> Unit? {
+        try await row(id, forUpdate: forUpdate, on: connection).first.map(Unit.init(row:))
+    }
+
+    /// The unit's row (none when there is no such unit), which `GET` writes as its JSON.
+    static func row(_ id: UUID, forUpdate: Bool = false, on connection: PQConnection) async throws -> PQRows {
         let lock = PQQuery(unescaped: forUpdate ? " FOR UPDATE" : "")
-        let rows = try await connection.query("SELECT \(Unit.columns) FROM units u WHERE u.id = \(id)\(lock)")
-        return try rows.first.map(Unit.init(row:))
+        return try await connection.query("SELECT \(Unit.columns) FROM units u WHERE u.id = \(id)\(lock)")
     }
 
     static func find(code: String, on connection: PQConnection) async throws -> Unit? {
@@ -37,10 +41,12 @@ enum UnitRepository: WritableRepository, DeletableRepository {
         """
     }
 
+    /// By name in Vietnamese order. The rows as PostgreSQL returned them: a JSON page is written
+    /// from them directly (`RowJSON`), a CSV from the units decoded from them.
     static func list(
         _ filter: UnitFilter, after cursor: [String]?, limit: Int,
         on connection: PQConnection
-    ) async throws -> (units: [Unit], next: [String]?) {
+    ) async throws -> RowPage {
         var conditions: [PQQuery] = [validOn(filter.asOf)]
         if let kind = filter.kind { conditions.append("u.kind = \(kind.rawValue)::unit_kind") }
         if let parent = filter.parentID { conditions.append("u.parent_id = \(parent)") }
@@ -66,13 +72,7 @@ enum UnitRepository: WritableRepository, DeletableRepository {
             ORDER BY u.name COLLATE "vi-x-icu", u.id
             LIMIT \(limit + 1)
             """)
-        var units = try rows.map(Unit.init(row:))
-        var next: [String]?
-        if units.count > limit {
-            units.removeLast()
-            next = units.last.map { [$0.name, $0.id.text] }
-        }
-        return (units, next)
+        return try RowPage(rows, limit: limit) { row in [try row.decode("name"), try row.decode("id", as: UUID.self).text] }
     }
 
     /// The unit and every unit below it valid on `asOf`, with their depth below it.

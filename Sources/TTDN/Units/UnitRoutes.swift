@@ -24,14 +24,15 @@ struct UnitRoutes {
         let pool = self.pool
         return try await Pagination.list(
             request: request, page: page, filename: "units",
-            columns: CSVColumns(header: Unit.csvHeader, row: \.csvRow)
+            columns: CSVColumns(header: Unit.csvHeader, row: \.csvRow), decode: Unit.init(row:)
         ) { cursor, limit in
             try await pool.withConnection { try await UnitRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await AuditedWrite.get(UnitRepository.self, try pathID(context, what: UnitRepository.noun), request: request, pool: pool)
+        let id = try pathID(context, what: UnitRepository.noun)
+        return try await AuditedWrite.get(UnitRepository.noun, request: request, pool: pool) { try await UnitRepository.row(id, on: $0) }
     }
 
     @Sendable func subtree(_ request: Request, context: AppRequestContext) async throws -> Response {

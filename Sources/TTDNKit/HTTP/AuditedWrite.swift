@@ -75,6 +75,22 @@ package enum AuditedWrite {
         return try Conditional.resource(resource, etag: resource.etag, request: request)
     }
 
+    /// `GET` of a resource whose JSON is its row (`RowJSON`, as a list page of it is): the answer
+    /// is written from the row `find` reads (none: 404), with the ETag of its `version`.
+    package static func get(
+        _ noun: String, request: Request, pool: PQPool, row find: @escaping @Sendable (PQConnection) async throws -> PQRows
+    ) async throws -> Response {
+        try QueryReader(request).finish()
+        let rows = try await pool.withConnection(find)
+        guard !rows.isEmpty else { throw Problem.notFound(noun) }
+        let etag = Conditional.etag(version: try rows[0].decode("version"))
+        if Conditional.notModified(request, etag: etag) { return Conditional.notModifiedResponse(etag: etag) }
+        let output = JSONWriter.Output()
+        output.bytes.reserveCapacity(1024)
+        try RowJSON.writeObjects(rows, 0..<1, to: output)
+        return JSONOutput.response(json: output.bytes, headers: [.eTag: etag])
+    }
+
     /// 201 with `Location` and `ETag`; honours Idempotency-Key.
     package static func create<R: ResourceRepository>(
         _ repository: R.Type, request: Request, context: AppRequestContext, pool: PQPool, body: JSONRequestBody,

@@ -6,13 +6,16 @@ import PQ
 /// the value is written. No model value, no String per column, no Encodable call per field: for
 /// a list page of media entries that was half of the server's CPU.
 ///
+/// A column named `parent.member` is the member `member` of the object `parent`; consecutive
+/// columns with the same parent make one nested object (a unit's `officer`).
+///
 /// The bytes are the ones `JSONWriter` writes for the resource's model decoded from the same
-/// row; a test holds each resource listed this way to that (`RowJSONTests`). A column of a type
+/// row; a test holds each resource written this way to that (`RowJSONTests`). A column of a type
 /// not written here (an enum or a domain array is cast to `text` / `text[]` in the SELECT list)
 /// is a decoding error, found by that test rather than guessed at.
 package enum RowJSON {
     enum Kind {
-        case string, number, uuid, bool, timestamp, stringArray
+        case string, number, uuid, bool, timestamp, date, stringArray
 
         init(column: Int, of rows: PQRows) throws {
             switch rows.columnType(column) {
@@ -21,6 +24,7 @@ package enum RowJSON {
             case 2950: self = .uuid
             case 16: self = .bool
             case 1184: self = .timestamp  // timestamptz
+            case 1082: self = .date
             case 1009, 1015: self = .stringArray  // text[], varchar[]
             case let oid:
                 throw PQError(kind: .decoding, message: "column \(rows.columns[column]) has type \(oid), which RowJSON does not write")
@@ -28,27 +32,51 @@ package enum RowJSON {
         }
     }
 
-    /// The rows `range` of `rows`, each an object, separated by commas (no brackets).
-    package static func writeObjects(_ rows: PQRows, _ range: Range<Int>, to output: JSONWriter.Output) throws {
-        let kinds = try rows.columns.indices.map { try Kind(column: $0, of: rows) }
-        // The keys with their quotes and colon, once for the page.
-        let keys: [[UInt8]] = rows.columns.map { name in
+    /// What is written before and after a column's value: its key, and the opening or closing
+    /// of the nested object it begins or ends. Worked out once for a result.
+    struct Member {
+        let kind: Kind
+        let before: [UInt8]
+        let after: [UInt8]
+    }
+
+    static func members(of rows: PQRows) throws -> [Member] {
+        func quotedKey(_ name: some StringProtocol) -> [UInt8] {
             let key = JSONWriter.Output()
-            key.string(name)
+            key.string(String(name))
             return key.bytes + [UInt8(ascii: ":")]
         }
+        /// `officer` of `officer.name`; nil for a plain column (or one out of range).
+        func parent(_ column: Int) -> Substring? {
+            guard rows.columns.indices.contains(column) else { return nil }
+            return rows.columns[column].split(separator: ".", maxSplits: 1).dropLast().first
+        }
+        return try rows.columns.indices.map { column in
+            let group = parent(column)
+            var before: [UInt8] = []
+            if column > 0 { before.append(UInt8(ascii: ",")) }
+            if let group, group != parent(column - 1) { before += quotedKey(group) + [UInt8(ascii: "{")] }
+            before += quotedKey(rows.columns[column].split(separator: ".", maxSplits: 1).last ?? "")
+            let closes = group != nil && group != parent(column + 1)
+            return Member(kind: try Kind(column: column, of: rows), before: before, after: closes ? [UInt8(ascii: "}")] : [])
+        }
+    }
+
+    /// The rows `range` of `rows`, each an object, separated by commas (no brackets).
+    package static func writeObjects(_ rows: PQRows, _ range: Range<Int>, to output: JSONWriter.Output) throws {
+        let members = try members(of: rows)
         try rows.withCells { cells in
             for row in range {
                 if row > range.lowerBound { output.bytes.append(UInt8(ascii: ",")) }
                 output.bytes.append(UInt8(ascii: "{"))
-                for column in kinds.indices {
-                    if column > 0 { output.bytes.append(UInt8(ascii: ",")) }
-                    output.bytes.append(contentsOf: keys[column])
-                    guard let value = cells.value(row: row, column: column) else {
+                for (column, member) in members.enumerated() {
+                    output.bytes.append(contentsOf: member.before)
+                    if let value = cells.value(row: row, column: column) {
+                        try write(value, as: member.kind, column: rows.columns[column], to: output)
+                    } else {
                         output.raw("null")
-                        continue
                     }
-                    try write(value, as: kinds[column], column: rows.columns[column], to: output)
+                    output.bytes.append(contentsOf: member.after)
                 }
                 output.bytes.append(UInt8(ascii: "}"))
             }
@@ -73,6 +101,15 @@ package enum RowJSON {
                 throw PQError(kind: .decoding, message: "column \(column) cannot be decoded as Date")
             }
             PQTimestamp.append(date, to: &output.bytes)
+        case .date:
+            // PostgreSQL's ISO text is the API's YYYY-MM-DD; any other shape (BC, a year past
+            // 9999, infinity) is one `CalendarDate` refuses too.
+            guard CalendarDate(utf8: value) != nil else {
+                throw PQError(kind: .decoding, message: "column \(column) cannot be decoded as CalendarDate")
+            }
+            output.bytes.append(UInt8(ascii: "\""))
+            output.bytes.append(contentsOf: value)
+            output.bytes.append(UInt8(ascii: "\""))
         case .stringArray:
             output.bytes.append(UInt8(ascii: "["))
             var first = true
