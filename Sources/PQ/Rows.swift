@@ -23,6 +23,8 @@ final class PQColumnIndex: Sendable {
     let positions: [String: Int]
     /// Whether each column is the first with its name (the one a lookup by name finds).
     let isFirstOfItsName: [Bool]
+    /// What a reader of the results works out from their columns, once per statement (`PQRows.derived`).
+    let derived = Mutex<(any Sendable)?>(nil)
 
     static let none = PQColumnIndex(names: [])
 
@@ -87,6 +89,16 @@ public struct PQRows: Sendable, RandomAccessCollection {
     /// no reference counting per cell. The bytes are valid only inside `body`.
     public func withCells<R>(_ body: (PQCells) throws -> R) rethrows -> R {
         try withExtendedLifetime(handle) { try body(PQCells(result: handle?.pointer)) }
+    }
+
+    /// `make`'s value for these columns, worked out once per prepared statement and kept with its
+    /// column index: PostgreSQL refuses to run a prepared statement whose result's columns or
+    /// their types would change, so it holds for every result the index describes.
+    public func derived<T: Sendable>(_ make: (PQRows) throws -> T) rethrows -> T {
+        if let kept = index.derived.withLock({ $0 }) as? T { return kept }
+        let value = try make(self)
+        if handle != nil { index.derived.withLock { $0 = value } }
+        return value
     }
 
     /// Decodes every row with `transform`.

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import Synchronization
 import TestSupport
 import Testing
 
@@ -81,6 +82,29 @@ struct RoundTripTests {
             #expect(try row.decode("b", as: Int.self) == 2)
             #expect(throws: PQError.self) { try row.decode("d", as: Int.self) }
             #expect(try row.decode("c", as: Int.self) == 4)
+        }
+    }
+
+    @Test func whatIsDerivedFromAResultsColumnsIsWorkedOutOncePerStatement() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        let made = Mutex(0)
+        @Sendable func names(_ rows: PQRows) -> [String] {
+            rows.derived { rows in
+                made.withLock { $0 += 1 }
+                return rows.columns.map { $0.uppercased() }
+            }
+        }
+        try await pool.withConnection { connection in
+            for value in 1...3 {
+                let rows = try await connection.query("SELECT \(value)::int4 AS a, 'x' AS b")
+                #expect(names(rows) == ["A", "B"])
+            }
+            #expect(made.withLock { $0 } == 1)
+            // Another statement, other columns: worked out for it.
+            let other = try await connection.query("SELECT 1 AS c")
+            #expect(names(other) == ["C"])
+            #expect(made.withLock { $0 } == 2)
         }
     }
 

@@ -33,8 +33,8 @@ package enum RowJSON {
     }
 
     /// What is written before and after a column's value: its key, and the opening or closing
-    /// of the nested object it begins or ends. Worked out once for a result.
-    struct Member {
+    /// of the nested object it begins or ends.
+    struct Member: Sendable {
         let kind: Kind
         let before: [UInt8]
         let after: [UInt8]
@@ -64,7 +64,8 @@ package enum RowJSON {
 
     /// The rows `range` of `rows`, each an object, separated by commas (no brackets).
     package static func writeObjects(_ rows: PQRows, _ range: Range<Int>, to output: JSONWriter.Output) throws {
-        let members = try members(of: rows)
+        // Worked out once per prepared statement.
+        let members = try rows.derived(members(of:))
         try rows.withCells { cells in
             for row in range {
                 if row > range.lowerBound { output.bytes.append(UInt8(ascii: ",")) }
