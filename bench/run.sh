@@ -106,7 +106,14 @@ elif [[ -x "${TTDN_ROOT}/.build/debug/ttdn" ]]; then
     source_bin="${TTDN_ROOT}/.build/debug/ttdn"
     build="DEBUG (not representative: build a release binary, see bench/README.md)"
 else
-    die "no ttdn binary: swift build -c release --product ttdn --scratch-path .build-release (or set TTDN_BIN)"
+    die "no ttdn binary: swift build -c release --product ttdn --static-swift-stdlib --scratch-path .build-release (or set TTDN_BIN)"
+fi
+# The Dockerfile links the Swift runtime statically, which measured cheaper per request than the
+# shared one in most rounds (bench/README.md, sixth round): say which one is measured.
+if ldd "${source_bin}" 2>/dev/null | grep -q 'libswiftCore\.so'; then
+    build="${build}, Swift runtime shared (the Dockerfile's is static: --static-swift-stdlib)"
+else
+    build="${build}, Swift runtime static"
 fi
 [[ -x "${source_bin}" ]] || die "${source_bin} is not executable"
 cp -- "${source_bin}" "${work}/ttdn"
