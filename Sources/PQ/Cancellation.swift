@@ -25,27 +25,38 @@ final class PQCancelKey: Sendable {
 }
 
 /// One statement's life, so that a task cancelled before the statement starts never sends it,
-/// and one cancelled while it runs sends the server a cancel request.
+/// and one cancelled while it runs alone sends the server a cancel request. A cancel request
+/// stops whatever the session runs at that moment, so a statement sharing its flight with other
+/// tasks' statements is not cancelled: it runs to its end (or its statement timeout), and the
+/// connection is closed after the flight.
 final class StatementCancellation: Sendable {
-    private enum Phase { case queued, running, finished, cancelled }
+    private enum Phase { case queued, running(alone: Bool), finished, cancelled }
     private let phase = Mutex(Phase.queued)
 
     /// On the connection's thread, before sending: false when the task was cancelled already.
-    func start() -> Bool {
+    func start(sharingFlight: Bool) -> Bool {
         phase.withLock { phase in
-            guard phase == .queued else { return false }
-            phase = .running
+            guard case .queued = phase else { return false }
+            phase = .running(alone: !sharingFlight)
             return true
         }
     }
 
     func finish() { phase.withLock { $0 = .finished } }
 
-    /// From the cancellation handler: whether the statement is running now (and needs a cancel request).
+    /// From the cancellation handler: whether the statement runs alone now (and needs a cancel request).
     func cancel() -> Bool {
         phase.withLock { phase in
-            defer { if phase != .finished { phase = .cancelled } }
-            return phase == .running
+            switch phase {
+            case .running(let alone):
+                phase = .cancelled
+                return alone
+            case .queued, .cancelled:
+                phase = .cancelled
+                return false
+            case .finished:
+                return false
+            }
         }
     }
 }

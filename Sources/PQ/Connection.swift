@@ -45,6 +45,9 @@ public final class PQConnection: @unchecked Sendable {
     /// statement, so the pool closes the connection instead of lending it again.
     private let abandoned = Mutex(false)
     var wasAbandoned: Bool { abandoned.withLock { $0 } }
+    /// Set by the pool while the connection is lent to shared leases (`withSharedConnection`):
+    /// what needs the session to itself (a script, a transaction's queued statements) is refused.
+    let isShared = Atomic(false)
 
     private init(name: String) { thread = WorkerThread(name: name) }
 
@@ -99,13 +102,26 @@ public final class PQConnection: @unchecked Sendable {
     /// A task cancelled while it waits never sends the statement; one cancelled while the
     /// server runs it sends a cancel request (the statement fails with 57014, and nothing of it
     /// commits), and the connection is closed afterwards rather than reused.
+    ///
+    /// Statements that reach the connection's thread while it is busy go out together, in one
+    /// flight with a Sync after each: each is its own statement to the server (its own implicit
+    /// transaction and error), and the thread wakes, writes and reads once for all of them.
+    /// Only a lease from `PQPool.withSharedConnection` lets several tasks queue on one connection.
     public func query(_ query: PQQuery) async throws -> PQRows {
         let statement = StatementCancellation()
         return try await withTaskCancellationHandler {
-            try await thread.run {
-                guard statement.start() else { throw CancellationError() }
+            if thread.isCurrent {
+                // A transaction's statement, already on this thread (`PQPool.withTransaction`).
+                guard statement.start(sharingFlight: false) else { throw CancellationError() }
                 defer { statement.finish() }
-                return try self.executeOnThread(query)
+                return try executeOnThread(query)
+            }
+            return try await withCheckedThrowingContinuation { continuation in
+                let first = queued.withLock { queued in
+                    queued.append(QueuedStatement(query: query, statement: statement, continuation: continuation))
+                    return queued.count == 1
+                }
+                if first { thread.submit { self.runQueued() } }
             }
         } onCancel: {
             abandoned.withLock { $0 = true }
@@ -113,13 +129,48 @@ public final class PQConnection: @unchecked Sendable {
         }
     }
 
+    /// A statement waiting for the connection's thread, and the task that awaits its rows.
+    private struct QueuedStatement: Sendable {
+        let query: PQQuery
+        let statement: StatementCancellation
+        let continuation: CheckedContinuation<PQRows, any Error>
+    }
+
+    /// Statements waiting for the thread; whoever makes the list non-empty submits `runQueued`.
+    private let queued = Mutex<[QueuedStatement]>([])
+
+    /// On the thread: sends every statement queued now in one flight and answers each.
+    private func runQueued() {
+        let batch = queued.withLock { queued in
+            defer { queued.removeAll(keepingCapacity: true) }
+            return queued
+        }
+        let sharing = batch.count > 1
+        var running: [QueuedStatement] = []
+        running.reserveCapacity(batch.count)
+        for item in batch {
+            if item.statement.start(sharingFlight: sharing) {
+                running.append(item)
+            } else {
+                item.continuation.resume(throwing: CancellationError())
+            }
+        }
+        guard !running.isEmpty else { return }
+        let results = executeQueued(running.map(\.query))
+        for (item, result) in zip(running, results) {
+            item.statement.finish()
+            item.continuation.resume(with: result)
+        }
+    }
+
     /// Runs SQL text through the simple query protocol: several statements, no parameters.
     /// For migrations and administrative scripts only.
     public func runScript(_ sql: String) async throws {
+        try refuseOnSharedConnection("a script")
         _ = try await thread.run { () -> PQRows in
             try self.checkLiveness()
             let queued = self.takeDeferred()
-            if !queued.isEmpty { _ = try self.executeFlight(queued) }
+            if !queued.isEmpty { _ = try self.executeFlights([queued])[0].get() }
             guard !sql.utf8.contains(0) else {
                 throw PQError(kind: .invalidParameter, message: "script contains a NUL byte")
             }
@@ -170,6 +221,7 @@ public final class PQConnection: @unchecked Sendable {
     /// flight with the next statement, so it costs no round trip of its own. Its error is
     /// thrown by that next statement; `rollback()` drops what is still queued.
     public func sendWithNext(_ query: PQQuery) throws {
+        try refuseOnSharedConnection("a statement sent with the next one")
         let rendered = try Rendered(query)
         deferred.withLock { $0.append(rendered) }
     }
@@ -184,6 +236,11 @@ public final class PQConnection: @unchecked Sendable {
         }
     }
 
+    private func refuseOnSharedConnection(_ what: String) throws {
+        guard isShared.load(ordering: .relaxed) else { return }
+        throw PQError(kind: .invalidParameter, message: "\(what) needs a connection of its own, not a shared lease")
+    }
+
     private func takeDeferred() -> [Rendered] {
         deferred.withLock { queued in
             defer { queued.removeAll() }
@@ -192,93 +249,154 @@ public final class PQConnection: @unchecked Sendable {
     }
 
     private func executeOnThread(_ query: PQQuery) throws -> PQRows {
-        try checkLiveness()
-        let flight = takeDeferred() + [try Rendered(query)]
-        do {
-            return try executeFlight(flight)
-        } catch let error as PQError where error.sqlState == SQLState.invalidStatementName && flight.count == 1 {
-            // Someone ran DEALLOCATE: forget the cache and prepare again, once.
-            prepared.removeAll()
-            shapes.removeAll()
-            return try executeFlight(flight)
-        }
+        try executeQueued([query])[0].get()
     }
 
-    /// Sends the statements in one flight (libpq's pipeline mode: PREPARE where needed, then
-    /// each EXECUTE, then one Sync) and reads every result. Returns the last statement's rows;
-    /// throws the first error (PostgreSQL skips the rest of a flight after one).
-    private func executeFlight(_ flight: [Rendered]) throws -> PQRows {
-        if prepared.count + flight.count > PQConnection.preparedLimit {
+    /// Runs statements that stand apart, each in its flight (the first one with the statements
+    /// `sendWithNext` queued), all sent before any is read. One result per statement.
+    private func executeQueued(_ queries: [PQQuery]) -> [Result<PQRows, any Error>] {
+        do {
+            try checkLiveness()
+        } catch {
+            return queries.map { _ in .failure(error) }
+        }
+        var flights: [[Rendered]] = []
+        var results: [Result<PQRows, any Error>?] = Array(repeating: nil, count: queries.count)
+        var positions: [Int] = []
+        var queuedBefore = takeDeferred()
+        for (position, query) in queries.enumerated() {
+            do {
+                flights.append(queuedBefore + [try Rendered(query)])
+                positions.append(position)
+            } catch {
+                results[position] = .failure(error)
+            }
+            queuedBefore = []
+        }
+        var flown = executeFlights(flights)
+        // Someone ran DEALLOCATE: forget the cache and prepare again, once.
+        let lostStatements = flown.indices.filter { index in
+            guard flights[index].count == 1, case .failure(let error as PQError) = flown[index] else { return false }
+            return error.sqlState == SQLState.invalidStatementName
+        }
+        if !lostStatements.isEmpty && !isBroken {
+            prepared.removeAll()
+            shapes.removeAll()
+            let again = executeFlights(lostStatements.map { flights[$0] })
+            for (index, result) in zip(lostStatements, again) { flown[index] = result }
+        }
+        for (position, result) in zip(positions, flown) { results[position] = result }
+        return results.map { $0! }
+    }
+
+    /// Sends each flight's statements (libpq's pipeline mode: PREPARE where needed, then each
+    /// EXECUTE) and a Sync after each flight, then reads every result. A flight's answer is its
+    /// last statement's rows, or its first error (PostgreSQL skips the rest of a flight after
+    /// one, up to its Sync; the next flight runs as if alone).
+    /// A broken connection fails the flight it was reading and every one after it; the flights
+    /// answered before keep their answers (what they did is done).
+    private func executeFlights(_ flights: [[Rendered]]) -> [Result<PQRows, any Error>] {
+        var answers: [Result<PQRows, any Error>] = []
+        answers.reserveCapacity(flights.count)
+        do {
+            try sendAndRead(flights, into: &answers)
+        } catch {
+            while answers.count < flights.count { answers.append(.failure(error)) }
+        }
+        return answers
+    }
+
+    private func sendAndRead(_ flights: [[Rendered]], into answers: inout [Result<PQRows, any Error>]) throws {
+        let statementCount = flights.reduce(0) { $0 + $1.count }
+        if prepared.count + statementCount > PQConnection.preparedLimit {
             _ = try collect(PQexec(connection, "DEALLOCATE ALL"))
             prepared.removeAll()
             shapes.removeAll()
         }
         enum Command { case prepare(key: StatementKey, name: String), execute(name: String) }
-        var commands: [Command] = []
+        var commandsByFlight: [[Command]] = []
+        commandsByFlight.reserveCapacity(flights.count)
         var preparing: [StatementKey: String] = [:]
-        guard PQenterPipelineMode(connection) == 1 else { return try collect(nil) }
-        var sent = true
-        for statement in flight {
-            let name: String
-            if let existing = prepared[statement.key] ?? preparing[statement.key] {
-                name = existing
-            } else {
-                nextStatementNumber += 1
-                name = "s\(nextStatementNumber)"
-                preparing[statement.key] = name
-                commands.append(.prepare(key: statement.key, name: name))
-                sent = sent && PQsendPrepare(connection, name, statement.sql, Int32(statement.oids.count), statement.oids) == 1
-            }
-            commands.append(.execute(name: name))
-            sent =
-                sent
-                && Self.withCValues(statement.values) { values in
-                    PQsendQueryPrepared(connection, name, Int32(statement.values.count), values, nil, nil, 0)
-                } == 1
+        guard PQenterPipelineMode(connection) == 1 else {
+            isBroken = true
+            throw PQError.fromResult(nil, connection: connection)
         }
-        sent = sent && PQpipelineSync(connection) == 1
+        var sent = true
+        for flight in flights {
+            var commands: [Command] = []
+            for statement in flight {
+                let name: String
+                if let existing = prepared[statement.key] ?? preparing[statement.key] {
+                    name = existing
+                } else {
+                    nextStatementNumber += 1
+                    name = "s\(nextStatementNumber)"
+                    preparing[statement.key] = name
+                    commands.append(.prepare(key: statement.key, name: name))
+                    sent = sent && PQsendPrepare(connection, name, statement.sql, Int32(statement.oids.count), statement.oids) == 1
+                }
+                commands.append(.execute(name: name))
+                sent =
+                    sent
+                    && Self.withCValues(statement.values) { values in
+                        PQsendQueryPrepared(connection, name, Int32(statement.values.count), values, nil, nil, 0)
+                    } == 1
+            }
+            sent = sent && PQpipelineSync(connection) == 1
+            commandsByFlight.append(commands)
+        }
         guard sent else {
             // Half a flight may be on the wire: the connection cannot be trusted again.
             isBroken = true
             throw PQError.fromResult(nil, connection: connection)
         }
-        var firstError: (any Error)?
-        var last: PQRows?
-        for command in commands {
-            var rows: PQRows?
-            while let result = PQgetResult(connection) {
-                if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
-                    PQclear(result)
-                    continue
-                }
-                do {
-                    if case .execute(let name) = command {
-                        let collected = try collect(result, known: shapes[name])
-                        shapes[name] = collected.index
-                        rows = collected
-                    } else {
-                        rows = try collect(result)
+        for commands in commandsByFlight {
+            var firstError: (any Error)?
+            var last: PQRows?
+            for command in commands {
+                var rows: PQRows?
+                while let result = PQgetResult(connection) {
+                    if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                        PQclear(result)
+                        continue
                     }
-                } catch {
-                    firstError = firstError ?? error
+                    do {
+                        if case .execute(let name) = command {
+                            let collected = try collect(result, known: shapes[name])
+                            shapes[name] = collected.index
+                            rows = collected
+                        } else {
+                            rows = try collect(result)
+                        }
+                    } catch {
+                        firstError = firstError ?? error
+                    }
                 }
+                if case .prepare(let key, let name) = command, rows != nil { prepared[key] = name }
+                last = rows
             }
-            if case .prepare(let key, let name) = command, rows != nil { prepared[key] = name }
-            last = rows
+            guard let sync = PQgetResult(connection) else {
+                isBroken = true
+                throw firstError ?? PQError.fromResult(nil, connection: connection)
+            }
+            let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+            PQclear(sync)
+            guard synced else {
+                isBroken = true
+                throw firstError ?? PQError(kind: .connection, message: "the connection lost its place in a pipeline")
+            }
+            if let firstError {
+                answers.append(.failure(firstError))
+            } else if let last {
+                answers.append(.success(last))
+            } else {
+                answers.append(.failure(PQError(kind: .connection, message: "no result for the statement")))
+            }
         }
-        guard let sync = PQgetResult(connection) else {
+        guard PQexitPipelineMode(connection) == 1 else {
             isBroken = true
-            throw firstError ?? PQError.fromResult(nil, connection: connection)
+            throw PQError(kind: .connection, message: "the connection lost its place in a pipeline")
         }
-        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
-        PQclear(sync)
-        guard synced, PQexitPipelineMode(connection) == 1 else {
-            isBroken = true
-            throw firstError ?? PQError(kind: .connection, message: "the connection lost its place in a pipeline")
-        }
-        if let firstError { throw firstError }
-        guard let last else { throw PQError(kind: .connection, message: "no result for the statement") }
-        return last
     }
 
     private static func withCValues<R>(_ values: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {

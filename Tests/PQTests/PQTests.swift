@@ -536,6 +536,159 @@ struct PoolTests {
     }
 }
 
+@Suite("Shared leases")
+struct SharedLeaseTests {
+    private final class Arrivals: Sendable { let count = Atomic<Int>(0) }
+
+    /// Holds `count` shared leases at once and reports each one's backend.
+    private func backendsOfConcurrentLeases(_ count: Int, on pool: PQPool) async throws -> [Int32] {
+        let arrived = Arrivals()
+        return try await withThrowingTaskGroup(of: Int32.self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    try await pool.withSharedConnection { connection in
+                        arrived.count.add(1, ordering: .relaxed)
+                        // Every lease is held until all have one, so they overlap.
+                        while arrived.count.load(ordering: .relaxed) < count { try await Task.sleep(for: .milliseconds(5)) }
+                        return try await connection.backendPID()
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// Shared leases take idle connections first, then join the shared connection with the
+    /// fewest leases: once the pool is full nobody waits (the timeout is shorter than the wait).
+    @Test func leasesTakeIdleConnectionsThenJoinTheLeastLoadedAndNeverWait() async throws {
+        let pool = try await freshPool(maxConnections: 2, acquireTimeout: .milliseconds(300))
+        defer { pool.close() }
+        // Two connections open and idle first, so that nobody waits for one being opened.
+        try await pool.withConnection { _ in try await pool.withConnection { _ in } }
+        let four = try await backendsOfConcurrentLeases(4, on: pool)
+        #expect(Dictionary(grouping: four, by: { $0 }).values.map(\.count).sorted() == [2, 2])
+        let seven = try await backendsOfConcurrentLeases(7, on: pool)
+        #expect(Set(seven).count == 2)
+        #expect(pool.openConnections == 2)
+        #expect(pool.statistics.idle == 2)
+    }
+
+    /// A shared lease never rides along with a transaction or an exclusive lease: it waits for
+    /// the connection like anyone else.
+    @Test func aSharedLeaseWaitsForAConnectionInATransaction() async throws {
+        let pool = try await freshPool(maxConnections: 1, acquireTimeout: .milliseconds(200))
+        defer { pool.close() }
+        try await pool.withTransaction { connection in
+            _ = try await connection.query("SELECT 1")
+            let error = await #expect(throws: PQError.self) { try await pool.withSharedConnection { try await $0.query("SELECT 1") } }
+            #expect(error?.kind == .poolTimeout)
+        }
+        #expect(try await pool.query("SELECT 1 AS one").count == 1)
+    }
+
+    /// What needs the session to itself is refused on a shared lease, before anything is sent.
+    @Test func aScriptOrAQueuedStatementIsRefusedOnASharedLease() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        try await pool.withSharedConnection { connection in
+            let script = await #expect(throws: PQError.self) { try await connection.runScript("BEGIN") }
+            #expect(script?.kind == .invalidParameter)
+            let queued = #expect(throws: PQError.self) { try connection.sendWithNext("BEGIN") }
+            #expect(queued?.kind == .invalidParameter)
+            // No BEGIN went out: each statement is still a transaction of its own.
+            let first = try await connection.query("SELECT now()::text AS t, pg_sleep(0.01)")[0].decode("t", as: String.self)
+            let second = try await connection.query("SELECT now()::text AS t")[0].decode("t", as: String.self)
+            #expect(first != second)
+        }
+        try await pool.withConnection { try await $0.runScript("SELECT 1") }
+    }
+
+    /// Statements queued while the connection's thread is busy go out in one flight, each with
+    /// its own Sync: an error fails its own statement only, and each gets its own rows.
+    @Test func statementsInOneFlightEachGetTheirOwnAnswer() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        let observer = PQPool(configuration: pool.configuration, maxConnections: 1)
+        defer { observer.close() }
+        _ = try await pool.query("CREATE TABLE notes (n int PRIMARY KEY)")
+        let busy = Task { try await pool.query("SELECT pg_sleep(1.5)") }
+        try await waitUntilTheServerRuns("SELECT pg_sleep(1.5)", observer: observer)
+        // Queued in this order behind the sleep: they go out together once it ends.
+        var queued: [Task<PQRows, any Error>] = []
+        for sql: PQQuery in [
+            "SELECT 1::int8 AS n", "SELECT 1 / (0 * \(2)::int) AS n", "INSERT INTO notes VALUES (1), (2) RETURNING n",
+            "INSERT INTO notes VALUES (3), (1)", "SELECT count(*)::int8 AS n FROM notes",
+        ] {
+            queued.append(try await startHoldingALease(sql, on: pool))
+        }
+        #expect(try await queued[0].value[0].decode("n", as: Int.self) == 1)
+        let error = await #expect(throws: PQError.self) { try await queued[1].value }
+        #expect(error?.sqlState == "22012")
+        #expect(try await queued[2].value.count == 2)
+        let conflict = await #expect(throws: PQError.self) { try await queued[3].value }
+        #expect(conflict?.sqlState == "23505")
+        // Each statement is its own transaction: the failed insert left nothing behind.
+        #expect(try await queued[4].value[0].decode("n", as: Int.self) == 2)
+        _ = try await busy.value
+        #expect(pool.openConnections == 1)
+    }
+
+    /// A cancel request stops whatever the session runs when it arrives, so a statement that
+    /// shares its flight is not cancelled: it runs to its end (a neighbour cannot be hit), and
+    /// the connection is closed afterwards. Alone in its flight, it is cancelled as before.
+    @Test func aStatementSharingItsFlightIsNotCancelledOnTheServer() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        let observer = PQPool(configuration: pool.configuration, maxConnections: 1)
+        defer { observer.close() }
+        let busy = Task { try await pool.query("SELECT pg_sleep(0.5)") }
+        try await waitUntilTheServerRuns("SELECT pg_sleep(0.5)", observer: observer)
+        let sleeper = try await startHoldingALease("SELECT pg_sleep(1), 1::int8 AS n", on: pool)
+        let neighbour = try await startHoldingALease("SELECT 2::int8 AS n", on: pool)
+        try await waitUntilTheServerRuns("SELECT pg_sleep(1), 1::int8 AS n", observer: observer)
+        sleeper.cancel()
+        switch await sleeper.result {
+        case .success(let rows): #expect(try rows[0].decode("n", as: Int.self) == 1)
+        case .failure(let error): Issue.record("the shared statement failed: \(error)")
+        }
+        #expect(try await neighbour.value[0].decode("n", as: Int.self) == 2)
+        _ = try await busy.value
+        #expect(pool.openConnections == 0)  // closed: its task gave up on it
+        // Alone, a cancelled statement is cancelled on the server (57014), as before.
+        let alone = Task { try await pool.query("SELECT pg_sleep(5)") }
+        try await waitUntilTheServerRuns("SELECT pg_sleep(5)", observer: observer)
+        alone.cancel()
+        let cancelled = await #expect(throws: PQError.self) { try await alone.value }
+        #expect(cancelled?.sqlState == "57014")
+        #expect(try await pool.query("SELECT 1 AS one").count == 1)
+    }
+
+    /// Starts `sql` as a task of its own and returns once it holds its shared lease (its
+    /// statement is queued right after, with no suspension between), so statements started one
+    /// after another queue in that order.
+    private func startHoldingALease(_ sql: PQQuery, on pool: PQPool) async throws -> Task<PQRows, any Error> {
+        let before = pool.statistics.sharedLeases
+        let task = Task { try await pool.query(sql) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while pool.statistics.sharedLeases == before && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        return task
+    }
+
+    /// Waits until PostgreSQL runs a statement whose text is `sql`.
+    private func waitUntilTheServerRuns(_ sql: String, observer: PQPool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let rows = try await observer.query(
+                "SELECT count(*)::int8 AS n FROM pg_stat_activity WHERE state = 'active' AND query = \(sql)")
+            if try rows[0].decode("n", as: Int.self) > 0 { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        Issue.record("the server never ran \(sql)")
+    }
+}
+
 @Suite("Migrations")
 struct MigratorTests {
     @Test func appliesInOrderOnceAndRefusesEditedHistory() async throws {

@@ -30,6 +30,7 @@ struct OpsTests {
         #expect(metrics.text.contains("# HELP ttdn_db_pool_size "))
         #expect(metrics.text.contains("ttdn_db_pool_in_use_connections "))
         #expect(metrics.text.contains("ttdn_db_pool_waiters "))
+        #expect(metrics.text.contains("ttdn_db_pool_shared_leases "))
         #expect(metrics.text.contains("process_cpu_seconds_total "))
         #expect(metrics.text.contains("process_resident_memory_bytes "))
         #expect(metrics.text.contains("process_open_fds "))

@@ -40,7 +40,7 @@ struct ActivityRoutes {
         try query.finish()
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "activities") { cursor, limit in
-            try await pool.withConnection { try await ActivityRepository.list(filter, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await ActivityRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
     }
 
@@ -109,7 +109,7 @@ struct ActivityRoutes {
         let day = min(asOf ?? HaiPhong.today(), yearEnd)
         let from = CalendarDate(year: year, month: 1, day: 1)!
         // Before the year begins nothing has started: the window is empty.
-        let (groups, total) = try await pool.withConnection {
+        let (groups, total) = try await pool.withSharedConnection {
             try await ActivityRepository.aggregate(by: dimension, from: from, to: day, unit: unit, on: $0)
         }
         let answer = ActivityAggregate(year: year, asOf: day, groupBy: dimension.rawValue, unitId: unit, groups: groups, total: total)

@@ -43,7 +43,7 @@ struct AttachmentRoutes {
             let id = try pathID(context, what: parent.noun)
             let caller = try context.caller
             try QueryReader(request).finish()
-            let files = try await pool.withConnection { connection in
+            let files = try await pool.withSharedConnection { connection in
                 _ = try await parent.requireVisible(id, to: caller, on: connection)
                 return try await AttachmentRepository.list(on: parent, id, on: connection)
             }
@@ -118,7 +118,7 @@ struct AttachmentRoutes {
         let id = try pathID(context, what: AttachmentRepository.noun)
         let caller = try context.caller
         try QueryReader(request).finish()
-        let attachment = try await pool.withConnection { try await visible(id, caller: caller, on: $0) }
+        let attachment = try await pool.withSharedConnection { try await visible(id, caller: caller, on: $0) }
         return try Conditional.resource(attachment, etag: attachment.etag, request: request)
     }
 
@@ -127,7 +127,7 @@ struct AttachmentRoutes {
         let id = try pathID(context, what: AttachmentRepository.noun)
         let caller = try context.caller
         try QueryReader(request).finish()
-        let (attachment, chunks) = try await pool.withConnection { connection in
+        let (attachment, chunks) = try await pool.withSharedConnection { connection in
             let attachment = try await visible(id, caller: caller, on: connection)
             return (attachment, try await AttachmentRepository.chunkCount(of: id, on: connection))
         }
@@ -143,7 +143,7 @@ struct AttachmentRoutes {
         let pool = self.pool
         let body = ResponseBody(contentLength: attachment.sizeBytes) { writer in
             for position in 0..<chunks {
-                guard let bytes = try await pool.withConnection({ try await AttachmentRepository.chunk(position, of: id, on: $0) }) else {
+                guard let bytes = try await pool.withSharedConnection({ try await AttachmentRepository.chunk(position, of: id, on: $0) }) else {
                     throw Problem.notFound(AttachmentRepository.noun)
                 }
                 try await writer.write(ByteBuffer(bytes: bytes))

@@ -24,7 +24,7 @@ struct AuditRoutes {
             request: request, page: page, filename: "audit-events",
             columns: CSVColumns(header: AuditEvent.csvHeader, row: \.csvRow)
         ) { cursor, limit in
-            try await pool.withConnection { try await AuditRepository.list(filter, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await AuditRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
     }
 }

@@ -40,7 +40,7 @@ struct ChangeRoutes {
             }
         }
         try query.finish()
-        let (numbered, changes) = try await pool.withConnection {
+        let (numbered, changes) = try await pool.withSharedConnection {
             try await AuditRepository.changes(
                 after: after, types: types, scoped: caller.isAdmin ? [] : self.types.scopedToCallerUnit(), within: caller.unitID, limit: limit,
                 on: $0)

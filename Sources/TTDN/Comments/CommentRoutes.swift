@@ -39,9 +39,9 @@ struct CommentRoutes {
             let page = query.page()
             try query.finish()
             let pool = self.pool
-            _ = try await pool.withConnection { try await parent.requireVisible(id, to: caller, on: $0) }
+            _ = try await pool.withSharedConnection { try await parent.requireVisible(id, to: caller, on: $0) }
             return try await Pagination.list(request: request, page: page, filename: "comments") { cursor, limit in
-                try await pool.withConnection { try await CommentRepository.thread(on: parent, id, after: cursor, limit: limit, on: $0) }
+                try await pool.withSharedConnection { try await CommentRepository.thread(on: parent, id, after: cursor, limit: limit, on: $0) }
             }
         }
     }
@@ -66,7 +66,7 @@ struct CommentRoutes {
         let id = try pathID(context, what: CommentRepository.noun)
         let caller = try context.caller
         try QueryReader(request).finish()
-        let comment = try await pool.withConnection { connection -> Comment in
+        let comment = try await pool.withSharedConnection { connection -> Comment in
             guard let comment = try await CommentRepository.find(id, on: connection) else { throw Problem.notFound(CommentRepository.noun) }
             try await requireVisible(comment, to: caller, on: connection)
             return comment

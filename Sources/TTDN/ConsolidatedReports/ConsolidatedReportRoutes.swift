@@ -52,7 +52,7 @@ struct ConsolidatedReportRoutes {
         try query.finish()
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "consolidated-reports") { cursor, limit in
-            try await pool.withConnection { connection in
+            try await pool.withSharedConnection { connection in
                 let (items, next) = try await ConsolidatedReportRepository.list(
                     period: period, status: status, after: cursor, limit: limit, on: connection)
                 var withChanges: [ConsolidatedReport] = []
@@ -71,7 +71,7 @@ struct ConsolidatedReportRoutes {
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: ConsolidatedReportRepository.noun)
         try QueryReader(request).finish()
-        let report = try await pool.withConnection { connection -> ConsolidatedReport in
+        let report = try await pool.withSharedConnection { connection -> ConsolidatedReport in
             guard let report = try await ConsolidatedReportRepository.find(id, forUpdate: false, on: connection) else {
                 throw Problem.notFound(ConsolidatedReportRepository.noun)
             }
@@ -222,7 +222,7 @@ struct ConsolidatedReportRoutes {
 
     func find(_ context: AppRequestContext) async throws -> ConsolidatedReport {
         let id = try pathID(context, what: ConsolidatedReportRepository.noun)
-        guard let report = try await pool.withConnection({ try await ConsolidatedReportRepository.find(id, forUpdate: false, on: $0) }) else {
+        guard let report = try await pool.withSharedConnection({ try await ConsolidatedReportRepository.find(id, forUpdate: false, on: $0) }) else {
             throw Problem.notFound(ConsolidatedReportRepository.noun)
         }
         return report

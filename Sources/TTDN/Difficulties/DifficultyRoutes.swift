@@ -39,7 +39,7 @@ struct DifficultyRoutes {
         try query.finish()
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "difficulties") { cursor, limit in
-            try await pool.withConnection { try await DifficultyRepository.list(filter, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await DifficultyRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
     }
 
@@ -47,7 +47,7 @@ struct DifficultyRoutes {
         let id = try pathID(context, what: DifficultyRepository.noun)
         let caller = try context.caller
         try QueryReader(request).finish()
-        let difficulty = try await pool.withConnection { connection -> Difficulty in
+        let difficulty = try await pool.withSharedConnection { connection -> Difficulty in
             guard let difficulty = try await DifficultyRepository.find(id, on: connection) else { throw Problem.notFound(DifficultyRepository.noun) }
             try await Self.requireVisible(difficulty, to: caller, on: connection)
             return difficulty
@@ -141,7 +141,7 @@ struct DifficultyRoutes {
         let day = query.date("as_of") ?? HaiPhong.today()
         let unit = query.uuid("unit_id")
         try query.finish()
-        let rows = try await pool.withConnection {
+        let rows = try await pool.withSharedConnection {
             try await DifficultyRepository.waiting(on: day, visibleUnder: Self.visibleRoot(caller), unit: unit, on: $0)
         }
         if CSVOutput.wanted(by: request) {

@@ -24,7 +24,7 @@ struct EventRoutes {
         try query.finish()
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "events") { cursor, limit in
-            try await pool.withConnection { try await EventRepository.list(filter, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await EventRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
     }
 
@@ -46,7 +46,7 @@ struct EventRoutes {
         let kind = query.enumeration("kind", EventKind.self)
         let unit = query.uuid("unit_id")
         try query.finish()
-        let events = try await pool.withConnection { try await EventRepository.calendar(kind: kind, unit: unit, on: $0) }
+        let events = try await pool.withSharedConnection { try await EventRepository.calendar(kind: kind, unit: unit, on: $0) }
         let occurrences = Occurrence.of(events, from: window.from, to: window.to)
         if CSVOutput.wanted(by: request) {
             return CSVOutput.response(header: Occurrence.csvHeader, rows: occurrences.map(\.csvRow), filename: "occurrences")
@@ -66,7 +66,7 @@ struct EventRoutes {
         if !(1000...9000).contains(to.year) { query.fail("to", "must be a date in the years 1000 to 9000") }
         let unit = query.uuid("unit_id")
         try query.finish()
-        let events = try await pool.withConnection { try await EventRepository.calendar(kind: nil, unit: unit, on: $0) }
+        let events = try await pool.withSharedConnection { try await EventRepository.calendar(kind: nil, unit: unit, on: $0) }
         let text = ICalendar.calendar(
             name: "Lịch thông tin đối ngoại - Sở GD&ĐT Hải Phòng",
             occurrences: Occurrence.of(events, from: from, to: to), stamp: Date())

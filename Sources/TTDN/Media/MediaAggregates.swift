@@ -62,7 +62,7 @@ struct MediaAggregateRoutes {
         let misinformation = query.bool("misinformation")
         try query.finish()
 
-        let report = try await pool.withConnection { connection -> Report in
+        let report = try await pool.withSharedConnection { connection -> Report in
             let counts = try await MediaRepository.counts(by: dimensions, from: from, to: to, misinformation: misinformation, on: connection)
             let times = try await MediaRepository.responseTimes(from: from, to: to, on: connection)
             return Report(

@@ -28,7 +28,7 @@ struct MediaRoutes {
             request: request, page: page, filename: "media-entries",
             columns: MediaEntry.csvColumns, decode: MediaEntry.init(row:)
         ) { cursor, limit in
-            try await pool.withConnection { try await MediaRepository.list(filter, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await MediaRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
     }
 

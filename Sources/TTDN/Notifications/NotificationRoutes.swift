@@ -38,7 +38,7 @@ struct NotificationRoutes {
         }
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "notifications") { cursor, limit in
-            try await pool.withConnection { try await NotificationRepository.list(filter, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await NotificationRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
     }
 
@@ -48,7 +48,7 @@ struct NotificationRoutes {
             let caller = try context.caller
             try caller.requireWriter("mark notifications")
             try QueryReader(request).finish()
-            let marked = try await pool.withConnection { connection -> Notification in
+            let marked = try await pool.withSharedConnection { connection -> Notification in
                 guard let current = try await NotificationRepository.find(id, on: connection),
                     caller.isAdmin || current.unitId == nil || current.unitId == caller.unitID
                 else { throw Problem.notFound("the notification") }

@@ -106,6 +106,8 @@ final class RuntimeMetrics: Sendable {
         gauge("ttdn_db_pool_open_connections", "Connections open now, idle or lent.").set(Double(stats.open))
         gauge("ttdn_db_pool_in_use_connections", "Connections lent to a request now.").set(Double(stats.open - stats.idle))
         gauge("ttdn_db_pool_waiters", "Requests waiting for a connection now.").set(Double(stats.waiters))
+        gauge("ttdn_db_pool_shared_leases", "Requests holding a shared lease now (several may ride on one connection).")
+            .set(Double(stats.sharedLeases))
         registry.makeGauge(
             descriptor: MetricNameDescriptor(metricName: "ttdn_build_info", unitName: "", helpText: "The running build: 1, with its version."),
             labels: [("version", version)]

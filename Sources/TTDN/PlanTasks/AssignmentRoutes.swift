@@ -67,7 +67,7 @@ struct AssignmentRoutes {
         return try await Pagination.list(
             request: request, page: page, filename: "assignments"
         ) { cursor, limit in
-            try await pool.withConnection { try await AssignmentRepository.list(chosen, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await AssignmentRepository.list(chosen, after: cursor, limit: limit, on: $0) }
         }
     }
 
@@ -78,14 +78,14 @@ struct AssignmentRoutes {
         let asOf = query.date("as_of")
         let page = query.page()
         try query.finish()
-        guard try await pool.withConnection({ try await AssignmentRepository.taskExists(task, on: $0) }) else {
+        guard try await pool.withSharedConnection({ try await AssignmentRepository.taskExists(task, on: $0) }) else {
             throw Problem.notFound(PlanTaskRepository.noun)
         }
         let pool = self.pool
         return try await Pagination.list(
             request: request, page: page, filename: "assignments"
         ) { cursor, limit in
-            try await pool.withConnection {
+            try await pool.withSharedConnection {
                 try await AssignmentRepository.list(task: task, unit: unit, asOf: asOf, after: cursor, limit: limit, on: $0)
             }
         }
@@ -97,7 +97,7 @@ struct AssignmentRoutes {
         var query = QueryReader(request)
         let asOf = query.date("as_of")
         try query.finish()
-        guard let assignment = try await pool.withConnection({ try await AssignmentRepository.find(id, asOf: asOf, on: $0) }),
+        guard let assignment = try await pool.withSharedConnection({ try await AssignmentRepository.find(id, asOf: asOf, on: $0) }),
             assignment.taskId == task
         else {
             throw Problem.notFound(AssignmentRepository.noun)
@@ -184,7 +184,7 @@ struct AssignmentRoutes {
     @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {
         let task = try pathID(context, what: PlanTaskRepository.noun)
         let id = try pathID(context, "assignment_id", what: AssignmentRepository.noun)
-        guard let assignment = try await pool.withConnection({ try await AssignmentRepository.find(id, forUpdate: false, on: $0) }),
+        guard let assignment = try await pool.withSharedConnection({ try await AssignmentRepository.find(id, forUpdate: false, on: $0) }),
             assignment.taskId == task
         else {
             throw Problem.notFound(AssignmentRepository.noun)

@@ -34,7 +34,7 @@ struct PlanTaskRoutes {
             request: request, page: page, filename: "plan-tasks",
             columns: CSVColumns(header: PlanTask.csvHeader, row: \.csvRow)
         ) { cursor, limit in
-            let result = try await pool.withConnection { try await PlanTaskRepository.list(filter, after: cursor, limit: limit, on: $0) }
+            let result = try await pool.withSharedConnection { try await PlanTaskRepository.list(filter, after: cursor, limit: limit, on: $0) }
             return (result.tasks, result.next)
         }
     }
@@ -44,7 +44,7 @@ struct PlanTaskRoutes {
         var query = QueryReader(request)
         let asOf = query.date("as_of")
         try query.finish()
-        guard let task = try await pool.withConnection({ try await PlanTaskRepository.find(id, asOf: asOf, on: $0) }) else {
+        guard let task = try await pool.withSharedConnection({ try await PlanTaskRepository.find(id, asOf: asOf, on: $0) }) else {
             throw Problem.notFound(PlanTaskRepository.noun)
         }
         return try Conditional.resource(task, etag: task.etag, request: request)
@@ -85,7 +85,7 @@ struct PlanTaskRoutes {
 
     @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try pathID(context, what: PlanTaskRepository.noun)
-        guard try await pool.withConnection({ try await AssignmentRepository.taskExists(id, on: $0) }) else {
+        guard try await pool.withSharedConnection({ try await AssignmentRepository.taskExists(id, on: $0) }) else {
             throw Problem.notFound(PlanTaskRepository.noun)
         }
         return try await ProgressRoutes.history(.task(id), request: request, pool: pool)

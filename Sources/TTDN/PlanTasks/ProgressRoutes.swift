@@ -24,7 +24,7 @@ struct ProgressRoutes {
         let page = query.page()
         try query.finish()
         return try await Pagination.list(request: request, page: page, filename: "progress-\(subject.kind)") { cursor, limit in
-            try await pool.withConnection { try await ProgressRepository.history(of: subject, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await ProgressRepository.history(of: subject, after: cursor, limit: limit, on: $0) }
         }
     }
 

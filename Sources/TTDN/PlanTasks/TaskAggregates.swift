@@ -88,7 +88,7 @@ struct TaskAggregateRoutes {
         if plan == nil, query.errors.isEmpty { query.fail("plan_id", "is required") }
         try query.finish()
         guard let plan else { throw Problem.invalidQuery([FieldError("plan_id", "is required")]) }
-        let report = try await pool.withConnection { connection -> Report in
+        let report = try await pool.withSharedConnection { connection -> Report in
             guard try await PlanTaskRepository.planExists(plan, on: connection) else { throw Problem.notFound("the plan") }
             return try await Self.report(plan: plan, asOf: asOf, on: connection)
         }

@@ -20,7 +20,7 @@ struct PlanRoutes {
         try query.finish()
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "plans") { cursor, limit in
-            try await pool.withConnection {
+            try await pool.withSharedConnection {
                 try await PlanRepository.list(year: year, status: status, issuingUnitID: unit, after: cursor, limit: limit, on: $0)
             }
         }

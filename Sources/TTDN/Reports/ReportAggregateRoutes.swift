@@ -18,7 +18,7 @@ struct ReportAggregateRoutes {
         var query = QueryReader(request)
         let periodID = Self.periodID(&query)
         try query.finish()
-        let report = try await pool.withConnection { connection -> ReportAggregates.ComplianceReport in
+        let report = try await pool.withSharedConnection { connection -> ReportAggregates.ComplianceReport in
             guard let period = try await ReportPeriodRepository.find(periodID!, forUpdate: false, on: connection) else {
                 throw Problem.notFound(ReportPeriodRepository.noun)
             }
@@ -49,7 +49,7 @@ struct ReportAggregateRoutes {
         let includeSubmitted = query.bool("include_submitted") ?? false
         try query.finish()
         let statuses = includeSubmitted ? ["accepted", "submitted"] : ["accepted"]
-        let summary = try await pool.withConnection { connection -> ReportAggregates.Summary in
+        let summary = try await pool.withSharedConnection { connection -> ReportAggregates.Summary in
             guard let period = try await ReportPeriodRepository.find(periodID!, forUpdate: false, on: connection) else {
                 throw Problem.notFound(ReportPeriodRepository.noun)
             }

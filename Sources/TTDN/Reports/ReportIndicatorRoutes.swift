@@ -18,7 +18,7 @@ struct ReportIndicatorRoutes {
         let pool = self.pool
         // The catalogue is small: one page holds it.
         return try await Pagination.list(request: request, page: (500, nil), filename: "report-indicators") { _, _ in
-            (try await pool.withConnection { try await ReportIndicatorRepository.all(on: $0) }, nil)
+            (try await pool.withSharedConnection { try await ReportIndicatorRepository.all(on: $0) }, nil)
         }
     }
 

@@ -32,7 +32,7 @@ struct ReportPeriodRoutes {
         try query.finish()
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "report-periods") { cursor, limit in
-            try await pool.withConnection { try await ReportPeriodRepository.list(year: year, kind: kind, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await ReportPeriodRepository.list(year: year, kind: kind, after: cursor, limit: limit, on: $0) }
         }
     }
 
@@ -77,7 +77,7 @@ struct ReportPeriodRoutes {
 
     @Sendable func regimes(_ request: Request, context: AppRequestContext) async throws -> Response {
         try QueryReader(request).finish()
-        let regimes = try await pool.withConnection { try await ReportPeriodRepository.regimes(on: $0) }
+        let regimes = try await pool.withSharedConnection { try await ReportPeriodRepository.regimes(on: $0) }
         return try Pagination.response(request: request, items: regimes, nextCursor: nil)
     }
 

@@ -89,7 +89,7 @@ struct ReportRoutes {
         try query.finish()
         let pool = self.pool, root = Self.visibleRoot(caller)
         return try await Pagination.list(request: request, page: page, filename: "reports") { cursor, limit in
-            try await pool.withConnection {
+            try await pool.withSharedConnection {
                 try await ReportRepository.list(period: period, unit: unit, status: status, visibleUnder: root, after: cursor, limit: limit, on: $0)
             }
         }
@@ -99,7 +99,7 @@ struct ReportRoutes {
         let id = try pathID(context, what: ReportRepository.noun)
         let caller = try context.caller
         try QueryReader(request).finish()
-        let report = try await pool.withConnection { connection -> Report in
+        let report = try await pool.withSharedConnection { connection -> Report in
             guard let report = try await ReportRepository.find(id, forUpdate: false, on: connection) else {
                 throw Problem.notFound(ReportRepository.noun)
             }

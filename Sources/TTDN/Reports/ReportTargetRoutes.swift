@@ -21,7 +21,7 @@ struct ReportTargetRoutes {
         try query.finish()
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "report-targets") { cursor, limit in
-            try await pool.withConnection {
+            try await pool.withSharedConnection {
                 try await ReportTargetRepository.list(year: year, indicator: indicator, unit: unit, after: cursor, limit: limit, on: $0)
             }
         }

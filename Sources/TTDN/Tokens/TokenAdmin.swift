@@ -27,7 +27,7 @@ public enum TokenAdmin {
     }
 
     public static func list(pool: PQPool) async throws -> [String] {
-        try await pool.withConnection { try await TokenRepository.listing(on: $0) }
+        try await pool.withSharedConnection { try await TokenRepository.listing(on: $0) }
     }
 
     public static func revoke(pool: PQPool, id: String) async throws -> Bool {

@@ -23,14 +23,16 @@ struct TokenRoutes {
         try query.finish()
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "tokens") { cursor, limit in
-            try await pool.withConnection { try await TokenRepository.list(after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await TokenRepository.list(after: cursor, limit: limit, on: $0) }
         }
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireAdmin("manage tokens")
         let id = try pathID(context, what: "the token")
-        guard let token = try await pool.withConnection({ try await TokenRepository.find(id, on: $0) }) else { throw Problem.notFound("the token") }
+        guard let token = try await pool.withSharedConnection({ try await TokenRepository.find(id, on: $0) }) else {
+            throw Problem.notFound("the token")
+        }
         return try JSONOutput.response(token)
     }
 

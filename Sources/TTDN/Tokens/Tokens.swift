@@ -35,14 +35,14 @@ public enum Tokens {
         if let principal = cache.principal(publicID: publicID, secretHash: candidate) { return .success(principal) }
         try beforeLookup()
         // The secret is hashed before the lookup, so timing does not tell which ids exist.
-        guard let stored = try await pool.withConnection({ try await TokenRepository.credential(publicID: publicID, on: $0) }),
+        guard let stored = try await pool.withSharedConnection({ try await TokenRepository.credential(publicID: publicID, on: $0) }),
             BearerToken.constantTimeEqual(candidate, BearerToken.hexBytes(stored.secretHash))
         else { return .failure(.unknown) }
         if stored.revoked { return .failure(.revoked) }
         if stored.expired { return .failure(.expired) }
         if stored.stale {
             // last_used_at to the minute: one small write a minute per token, not one per request.
-            try await pool.withConnection { try await TokenRepository.markUsed(stored.id, on: $0) }
+            try await pool.withSharedConnection { try await TokenRepository.markUsed(stored.id, on: $0) }
         }
         let principal = Principal(tokenID: stored.id, publicID: publicID, role: stored.role, unitID: stored.unitID, name: stored.name)
         cache.remember(principal, secretHash: candidate)

@@ -23,12 +23,12 @@ struct ParticipantRoutes {
         let filter = ParticipantFilter(state: query.enumeration("state", ParticipantState.self), unitID: query.uuid("unit_id"))
         let page = query.page()
         try query.finish()
-        guard try await pool.withConnection({ try await TrainingRepository.find(session, on: $0) }) != nil else {
+        guard try await pool.withSharedConnection({ try await TrainingRepository.find(session, on: $0) }) != nil else {
             throw Problem.notFound(TrainingRepository.noun)
         }
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "participants") { cursor, limit in
-            try await pool.withConnection {
+            try await pool.withSharedConnection {
                 try await ParticipantRepository.list(session: session, filter, after: cursor, limit: limit, on: $0)
             }
         }
@@ -38,7 +38,7 @@ struct ParticipantRoutes {
         let session = try pathID(context, what: TrainingRepository.noun)
         let id = try pathID(context, "participant_id", what: ParticipantRepository.noun)
         try QueryReader(request).finish()
-        guard let participant = try await pool.withConnection({ try await ParticipantRepository.find(id, session: session, on: $0) }) else {
+        guard let participant = try await pool.withSharedConnection({ try await ParticipantRepository.find(id, session: session, on: $0) }) else {
             throw Problem.notFound(ParticipantRepository.noun)
         }
         return try Conditional.resource(participant, etag: participant.etag, request: request)

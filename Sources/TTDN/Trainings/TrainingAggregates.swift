@@ -100,7 +100,7 @@ struct TrainingAggregateRoutes {
         if year == nil, query.errors.isEmpty { query.fail("year", "is required") }
         try query.finish()
         guard let year else { throw Problem.invalidQuery([FieldError("year", "is required")]) }
-        let report = try await pool.withConnection { try await TrainingRepository.aggregate(year: year, on: $0) }
+        let report = try await pool.withSharedConnection { try await TrainingRepository.aggregate(year: year, on: $0) }
         if CSVOutput.wanted(by: request) {
             return CSVOutput.response(header: TrainingAggregate.csvHeader, rows: report.csvRows, filename: "training-aggregate")
         }

@@ -24,7 +24,7 @@ struct TrainingRoutes {
         try query.finish()
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "training-sessions") { cursor, limit in
-            try await pool.withConnection { try await TrainingRepository.list(filter, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await TrainingRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
     }
 

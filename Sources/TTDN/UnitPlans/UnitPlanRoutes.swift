@@ -39,7 +39,7 @@ struct UnitPlanRoutes {
         try query.finish()
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "unit-plans") { cursor, limit in
-            try await pool.withConnection {
+            try await pool.withSharedConnection {
                 try await UnitPlanRepository.list(plan: plan, unit: unit, status: status, after: cursor, limit: limit, on: $0)
             }
         }
@@ -116,10 +116,10 @@ struct UnitPlanRoutes {
         let asOf = query.date("as_of")
         let page = query.page()
         try query.finish()
-        let plan = try await pool.withConnection { try await unitPlan(context, on: $0) }
+        let plan = try await pool.withSharedConnection { try await unitPlan(context, on: $0) }
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "unit-plan-tasks") { cursor, limit in
-            try await pool.withConnection {
+            try await pool.withSharedConnection {
                 try await UnitPlanTaskRepository.list(unitPlan: plan.id, asOf: asOf, after: cursor, limit: limit, on: $0)
             }
         }
@@ -131,7 +131,7 @@ struct UnitPlanRoutes {
         var query = QueryReader(request)
         let asOf = query.date("as_of")
         try query.finish()
-        guard let task = try await pool.withConnection({ try await UnitPlanTaskRepository.find(id, asOf: asOf, on: $0) }),
+        guard let task = try await pool.withSharedConnection({ try await UnitPlanTaskRepository.find(id, asOf: asOf, on: $0) }),
             task.unitPlanId == plan
         else {
             throw Problem.notFound(UnitPlanTaskRepository.noun)
@@ -192,7 +192,7 @@ struct UnitPlanRoutes {
     @Sendable func taskHistory(_ request: Request, context: AppRequestContext) async throws -> Response {
         let plan = try pathID(context, what: UnitPlanRepository.noun)
         let id = try pathID(context, "task_id", what: UnitPlanTaskRepository.noun)
-        guard let task = try await pool.withConnection({ try await UnitPlanTaskRepository.find(id, forUpdate: false, on: $0) }),
+        guard let task = try await pool.withSharedConnection({ try await UnitPlanTaskRepository.find(id, forUpdate: false, on: $0) }),
             task.unitPlanId == plan
         else {
             throw Problem.notFound(UnitPlanTaskRepository.noun)
@@ -220,7 +220,7 @@ struct UnitPlanRoutes {
         if plan == nil, query.errors.isEmpty { query.fail("plan_id", "is required") }
         try query.finish()
         guard let plan else { throw Problem.invalidQuery([FieldError("plan_id", "is required")]) }
-        let report = try await pool.withConnection { connection -> UnitPlanCoverage in
+        let report = try await pool.withSharedConnection { connection -> UnitPlanCoverage in
             guard try await PlanTaskRepository.planExists(plan, on: connection) else { throw Problem.notFound("the plan") }
             return try await UnitPlanRepository.coverage(plan: plan, on: connection)
         }

@@ -26,7 +26,7 @@ struct UnitRoutes {
             request: request, page: page, filename: "units",
             columns: CSVColumns(header: Unit.csvHeader, row: \.csvRow), decode: Unit.init(row:)
         ) { cursor, limit in
-            try await pool.withConnection { try await UnitRepository.list(filter, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await UnitRepository.list(filter, after: cursor, limit: limit, on: $0) }
         }
     }
 
@@ -40,7 +40,7 @@ struct UnitRoutes {
         var query = QueryReader(request)
         let asOf = query.date("as_of")
         try query.finish()
-        let tree = try await pool.withConnection { try await UnitRepository.subtree(of: id, asOf: asOf, on: $0) }
+        let tree = try await pool.withSharedConnection { try await UnitRepository.subtree(of: id, asOf: asOf, on: $0) }
         guard !tree.isEmpty else { throw Problem.notFound("the unit") }
         struct Node: Encodable, Sendable {
             let depth: Int

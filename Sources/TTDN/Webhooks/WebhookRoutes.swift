@@ -29,7 +29,7 @@ struct WebhookRoutes {
         try query.finish()
         let pool = self.pool
         return try await Pagination.list(request: request, page: page, filename: "webhook-subscriptions") { cursor, limit in
-            try await pool.withConnection { try await WebhookRepository.list(after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection { try await WebhookRepository.list(after: cursor, limit: limit, on: $0) }
         }
     }
 
@@ -78,11 +78,13 @@ struct WebhookRoutes {
         let page = query.page()
         try query.finish()
         let pool = self.pool
-        guard try await pool.withConnection({ try await WebhookRepository.find(id, on: $0) }) != nil else {
+        guard try await pool.withSharedConnection({ try await WebhookRepository.find(id, on: $0) }) != nil else {
             throw Problem.notFound(WebhookRepository.noun)
         }
         return try await Pagination.list(request: request, page: page, filename: "webhook-deliveries") { cursor, limit in
-            try await pool.withConnection { try await WebhookRepository.deliveries(of: id, status: status, after: cursor, limit: limit, on: $0) }
+            try await pool.withSharedConnection {
+                try await WebhookRepository.deliveries(of: id, status: status, after: cursor, limit: limit, on: $0)
+            }
         }
     }
 
@@ -95,7 +97,7 @@ struct WebhookRoutes {
         let delivery = try pathID(context, "delivery_id", what: "the delivery")
         try context.caller.requireAdmin("manage webhook subscriptions")
         try QueryReader(request).finish()
-        guard let again = try await pool.withConnection({ try await WebhookRepository.redeliver(delivery, of: id, on: $0) }) else {
+        guard let again = try await pool.withSharedConnection({ try await WebhookRepository.redeliver(delivery, of: id, on: $0) }) else {
             throw Problem.notFound("the delivery")
         }
         return try JSONOutput.response(again, status: .accepted)

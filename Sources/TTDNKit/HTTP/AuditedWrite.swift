@@ -69,7 +69,7 @@ package enum AuditedWrite {
     package static func get<R: ResourceRepository>(_ repository: R.Type, _ id: R.Resource.ID, request: Request, pool: PQPool) async throws -> Response
     {
         try QueryReader(request).finish()
-        guard let resource = try await pool.withConnection({ try await R.find(id, forUpdate: false, on: $0) }) else {
+        guard let resource = try await pool.withSharedConnection({ try await R.find(id, forUpdate: false, on: $0) }) else {
             throw Problem.notFound(R.noun)
         }
         return try Conditional.resource(resource, etag: resource.etag, request: request)
@@ -81,7 +81,7 @@ package enum AuditedWrite {
         _ noun: String, request: Request, pool: PQPool, row find: @escaping @Sendable (PQConnection) async throws -> PQRows
     ) async throws -> Response {
         try QueryReader(request).finish()
-        let rows = try await pool.withConnection(find)
+        let rows = try await pool.withSharedConnection(find)
         guard !rows.isEmpty else { throw Problem.notFound(noun) }
         let etag = Conditional.etag(version: try rows[0].decode("version"))
         if Conditional.notModified(request, etag: etag) { return Conditional.notModifiedResponse(etag: etag) }
