@@ -156,10 +156,10 @@ public final class PQConnection: @unchecked Sendable {
             }
         }
         guard !running.isEmpty else { return }
-        let results = executeQueued(running.map(\.query))
-        for (item, result) in zip(running, results) {
-            item.statement.finish()
-            item.continuation.resume(with: result)
+        // Each task goes on as soon as its own answer is read, while the thread reads the next.
+        executeQueued(running.map(\.query)) { position, result in
+            running[position].statement.finish()
+            running[position].continuation.resume(with: result)
         }
     }
 
@@ -170,7 +170,11 @@ public final class PQConnection: @unchecked Sendable {
         _ = try await thread.run { () -> PQRows in
             try self.checkLiveness()
             let queued = self.takeDeferred()
-            if !queued.isEmpty { _ = try self.executeFlights([queued])[0].get() }
+            if !queued.isEmpty {
+                var answer: Result<PQRows, any Error>?
+                self.executeFlights([queued]) { _, result in answer = result }
+                _ = try answer!.get()
+            }
             guard !sql.utf8.contains(0) else {
                 throw PQError(kind: .invalidParameter, message: "script contains a NUL byte")
             }
@@ -249,19 +253,22 @@ public final class PQConnection: @unchecked Sendable {
     }
 
     private func executeOnThread(_ query: PQQuery) throws -> PQRows {
-        try executeQueued([query])[0].get()
+        var answer: Result<PQRows, any Error>?
+        executeQueued([query]) { _, result in answer = result }
+        return try answer!.get()
     }
 
     /// Runs statements that stand apart, each in its flight (the first one with the statements
-    /// `sendWithNext` queued), all sent before any is read. One result per statement.
-    private func executeQueued(_ queries: [PQQuery]) -> [Result<PQRows, any Error>] {
+    /// `sendWithNext` queued), all sent before any is read. `answer` is called once for each
+    /// statement (by its position), as soon as its result is read.
+    private func executeQueued(_ queries: [PQQuery], answer: (Int, Result<PQRows, any Error>) -> Void) {
         do {
             try checkLiveness()
         } catch {
-            return queries.map { _ in .failure(error) }
+            for position in queries.indices { answer(position, .failure(error)) }
+            return
         }
         var flights: [[Rendered]] = []
-        var results: [Result<PQRows, any Error>?] = Array(repeating: nil, count: queries.count)
         var positions: [Int] = []
         var queuedBefore = takeDeferred()
         for (position, query) in queries.enumerated() {
@@ -269,44 +276,50 @@ public final class PQConnection: @unchecked Sendable {
                 flights.append(queuedBefore + [try Rendered(query)])
                 positions.append(position)
             } catch {
-                results[position] = .failure(error)
+                answer(position, .failure(error))
             }
             queuedBefore = []
         }
-        var flown = executeFlights(flights)
-        // Someone ran DEALLOCATE: forget the cache and prepare again, once.
-        let lostStatements = flown.indices.filter { index in
-            guard flights[index].count == 1, case .failure(let error as PQError) = flown[index] else { return false }
-            return error.sqlState == SQLState.invalidStatementName
+        // Someone ran DEALLOCATE: a statement that lost its preparation is prepared again, once.
+        var lost: [(flight: Int, result: Result<PQRows, any Error>)] = []
+        executeFlights(flights) { flight, result in
+            if flights[flight].count == 1, case .failure(let error as PQError) = result,
+                error.sqlState == SQLState.invalidStatementName
+            {
+                lost.append((flight, result))
+            } else {
+                answer(positions[flight], result)
+            }
         }
-        if !lostStatements.isEmpty && !isBroken {
-            prepared.removeAll()
-            shapes.removeAll()
-            let again = executeFlights(lostStatements.map { flights[$0] })
-            for (index, result) in zip(lostStatements, again) { flown[index] = result }
+        guard !lost.isEmpty else { return }
+        guard !isBroken else {
+            for (flight, result) in lost { answer(positions[flight], result) }
+            return
         }
-        for (position, result) in zip(positions, flown) { results[position] = result }
-        return results.map { $0! }
+        prepared.removeAll()
+        shapes.removeAll()
+        executeFlights(lost.map { flights[$0.flight] }) { again, result in answer(positions[lost[again].flight], result) }
     }
 
     /// Sends each flight's statements (libpq's pipeline mode: PREPARE where needed, then each
     /// EXECUTE) and a Sync after each flight, then reads every result. A flight's answer is its
     /// last statement's rows, or its first error (PostgreSQL skips the rest of a flight after
-    /// one, up to its Sync; the next flight runs as if alone).
-    /// A broken connection fails the flight it was reading and every one after it; the flights
-    /// answered before keep their answers (what they did is done).
-    private func executeFlights(_ flights: [[Rendered]]) -> [Result<PQRows, any Error>] {
-        var answers: [Result<PQRows, any Error>] = []
-        answers.reserveCapacity(flights.count)
+    /// one, up to its Sync; the next flight runs as if alone). `answered` is called once for each
+    /// flight, in order. A broken connection fails the flight it was reading and every one after
+    /// it; the flights answered before keep their answers (what they did is done).
+    private func executeFlights(_ flights: [[Rendered]], answered: (Int, Result<PQRows, any Error>) -> Void) {
+        var count = 0
         do {
-            try sendAndRead(flights, into: &answers)
+            try sendAndRead(flights) { flight, result in
+                answered(flight, result)
+                count += 1
+            }
         } catch {
-            while answers.count < flights.count { answers.append(.failure(error)) }
+            for flight in count..<flights.count { answered(flight, .failure(error)) }
         }
-        return answers
     }
 
-    private func sendAndRead(_ flights: [[Rendered]], into answers: inout [Result<PQRows, any Error>]) throws {
+    private func sendAndRead(_ flights: [[Rendered]], answered: (Int, Result<PQRows, any Error>) -> Void) throws {
         let statementCount = flights.reduce(0) { $0 + $1.count }
         if prepared.count + statementCount > PQConnection.preparedLimit {
             _ = try collect(PQexec(connection, "DEALLOCATE ALL"))
@@ -350,7 +363,7 @@ public final class PQConnection: @unchecked Sendable {
             isBroken = true
             throw PQError.fromResult(nil, connection: connection)
         }
-        for commands in commandsByFlight {
+        for (flight, commands) in commandsByFlight.enumerated() {
             var firstError: (any Error)?
             var last: PQRows?
             for command in commands {
@@ -386,11 +399,11 @@ public final class PQConnection: @unchecked Sendable {
                 throw firstError ?? PQError(kind: .connection, message: "the connection lost its place in a pipeline")
             }
             if let firstError {
-                answers.append(.failure(firstError))
+                answered(flight, .failure(firstError))
             } else if let last {
-                answers.append(.success(last))
+                answered(flight, .success(last))
             } else {
-                answers.append(.failure(PQError(kind: .connection, message: "no result for the statement")))
+                answered(flight, .failure(PQError(kind: .connection, message: "no result for the statement")))
             }
         }
         guard PQexitPipelineMode(connection) == 1 else {

@@ -633,6 +633,24 @@ struct SharedLeaseTests {
         #expect(pool.openConnections == 1)
     }
 
+    /// A task in a flight goes on as soon as its own answer is read, not when the flight ends.
+    @Test func aTaskGoesOnWhenItsOwnAnswerIsRead() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        let observer = PQPool(configuration: pool.configuration, maxConnections: 1)
+        defer { observer.close() }
+        let busy = Task { try await pool.query("SELECT pg_sleep(0.5)") }
+        try await waitUntilTheServerRuns("SELECT pg_sleep(0.5)", observer: observer)
+        let quick = try await startHoldingALease("SELECT 1::int8 AS n", on: pool)
+        let slow = try await startHoldingALease("SELECT pg_sleep(1.5)", on: pool)
+        #expect(try await quick.value[0].decode("n", as: Int.self) == 1)
+        let quickAnswered = ContinuousClock.now
+        _ = try await slow.value
+        // The slow statement sleeps 1.5 s after the quick one's answer is read.
+        #expect(ContinuousClock.now - quickAnswered > .seconds(1), "the quick answer waited for the slow statement")
+        _ = try await busy.value
+    }
+
     /// A cancel request stops whatever the session runs when it arrives, so a statement that
     /// shares its flight is not cancelled: it runs to its end (a neighbour cannot be hit), and
     /// the connection is closed afterwards. Alone in its flight, it is cancelled as before.
