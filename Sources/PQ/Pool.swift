@@ -74,9 +74,9 @@ public final class PQPool: Sendable {
     /// connection is open and lent, it joins the shared connection that carries the fewest
     /// leases instead of waiting. Its statements then queue beside theirs, and the connection's
     /// thread sends what is queued in one flight (`PQConnection.query`). Under load that is one
-    /// wake-up, one write and one read for several requests, and nobody waits for a connection
-    /// while a shared one exists. (Measured, bench/README.md: a connection carrying two or four
-    /// leases before an idle one is taken was no cheaper.)
+    /// wake-up, one write and one read for several requests, and nobody waits for a connection,
+    /// unless someone already does. (bench/README.md, seventh round: joining before an idle
+    /// connection is taken, or capping a connection at two or four leases, was no cheaper.)
     public func withSharedConnection<T>(_ body: (PQConnection) async throws -> T) async throws -> T {
         try await lend(shared: true, body)
     }
