@@ -606,79 +606,77 @@ struct SharedLeaseTests {
     /// Statements queued while the connection's thread is busy go out in one flight, each with
     /// its own Sync: an error fails its own statement only, and each gets its own rows.
     @Test func statementsInOneFlightEachGetTheirOwnAnswer() async throws {
-        let pool = try await freshPool(maxConnections: 1)
-        defer { pool.close() }
-        let observer = PQPool(configuration: pool.configuration, maxConnections: 1)
-        defer { observer.close() }
-        _ = try await pool.query("CREATE TABLE notes (n int PRIMARY KEY)")
-        let busy = Task { try await pool.query("SELECT pg_sleep(1.5)") }
-        try await waitUntilTheServerRuns("SELECT pg_sleep(1.5)", observer: observer)
-        // Queued in this order behind the sleep: they go out together once it ends.
-        var queued: [Task<PQRows, any Error>] = []
-        for sql: PQQuery in [
-            "SELECT 1::int8 AS n", "SELECT 1 / (0 * \(2)::int) AS n", "INSERT INTO notes VALUES (1), (2) RETURNING n",
-            "INSERT INTO notes VALUES (3), (1)", "SELECT count(*)::int8 AS n FROM notes",
-        ] {
-            queued.append(try await startHoldingALease(sql, on: pool))
+        try await withBusyConnection { pool, observer in
+            _ = try await observer.query("CREATE TABLE notes (n int PRIMARY KEY)")
+            var queued: [Task<PQRows, any Error>] = []
+            for sql: PQQuery in [
+                "SELECT 1::int8 AS n", "SELECT 1 / (0 * \(2)::int) AS n", "INSERT INTO notes VALUES (1), (2) RETURNING n",
+                "INSERT INTO notes VALUES (3), (1)", "SELECT count(*)::int8 AS n FROM notes",
+            ] {
+                queued.append(try await startHoldingALease(sql, on: pool))
+            }
+            #expect(try await queued[0].value[0].decode("n", as: Int.self) == 1)
+            let error = await #expect(throws: PQError.self) { try await queued[1].value }
+            #expect(error?.sqlState == "22012")
+            #expect(try await queued[2].value.count == 2)
+            let conflict = await #expect(throws: PQError.self) { try await queued[3].value }
+            #expect(conflict?.sqlState == "23505")
+            // Each statement is its own transaction: the failed insert left nothing behind.
+            #expect(try await queued[4].value[0].decode("n", as: Int.self) == 2)
+            #expect(pool.openConnections == 1)
         }
-        #expect(try await queued[0].value[0].decode("n", as: Int.self) == 1)
-        let error = await #expect(throws: PQError.self) { try await queued[1].value }
-        #expect(error?.sqlState == "22012")
-        #expect(try await queued[2].value.count == 2)
-        let conflict = await #expect(throws: PQError.self) { try await queued[3].value }
-        #expect(conflict?.sqlState == "23505")
-        // Each statement is its own transaction: the failed insert left nothing behind.
-        #expect(try await queued[4].value[0].decode("n", as: Int.self) == 2)
-        _ = try await busy.value
-        #expect(pool.openConnections == 1)
     }
 
     /// A task in a flight goes on as soon as its own answer is read, not when the flight ends.
     @Test func aTaskGoesOnWhenItsOwnAnswerIsRead() async throws {
-        let pool = try await freshPool(maxConnections: 1)
-        defer { pool.close() }
-        let observer = PQPool(configuration: pool.configuration, maxConnections: 1)
-        defer { observer.close() }
-        let busy = Task { try await pool.query("SELECT pg_sleep(0.5)") }
-        try await waitUntilTheServerRuns("SELECT pg_sleep(0.5)", observer: observer)
-        let quick = try await startHoldingALease("SELECT 1::int8 AS n", on: pool)
-        let slow = try await startHoldingALease("SELECT pg_sleep(1.5)", on: pool)
-        #expect(try await quick.value[0].decode("n", as: Int.self) == 1)
-        let quickAnswered = ContinuousClock.now
-        _ = try await slow.value
-        // The slow statement sleeps 1.5 s after the quick one's answer is read.
-        #expect(ContinuousClock.now - quickAnswered > .seconds(1), "the quick answer waited for the slow statement")
-        _ = try await busy.value
+        try await withBusyConnection { pool, _ in
+            let quick = try await startHoldingALease("SELECT 1::int8 AS n", on: pool)
+            let slow = try await startHoldingALease("SELECT pg_sleep(1.5)", on: pool)
+            #expect(try await quick.value[0].decode("n", as: Int.self) == 1)
+            let quickAnswered = ContinuousClock.now
+            _ = try await slow.value
+            // The slow statement sleeps 1.5 s after the quick one's answer is read.
+            #expect(ContinuousClock.now - quickAnswered > .seconds(1), "the quick answer waited for the slow statement")
+        }
     }
 
     /// A cancel request stops whatever the session runs when it arrives, so a statement that
     /// shares its flight is not cancelled: it runs to its end (a neighbour cannot be hit), and
     /// the connection is closed afterwards. Alone in its flight, it is cancelled as before.
     @Test func aStatementSharingItsFlightIsNotCancelledOnTheServer() async throws {
+        try await withBusyConnection { pool, observer in
+            let sleeper = try await startHoldingALease("SELECT pg_sleep(1), 1::int8 AS n", on: pool)
+            let neighbour = try await startHoldingALease("SELECT 2::int8 AS n", on: pool)
+            try await waitUntilTheServerRuns("SELECT pg_sleep(1), 1::int8 AS n", observer: observer)
+            sleeper.cancel()
+            switch await sleeper.result {
+            case .success(let rows): #expect(try rows[0].decode("n", as: Int.self) == 1)
+            case .failure(let error): Issue.record("the shared statement failed: \(error)")
+            }
+            #expect(try await neighbour.value[0].decode("n", as: Int.self) == 2)
+            #expect(pool.openConnections == 0)  // closed: its task gave up on it
+            // Alone, a cancelled statement is cancelled on the server (57014), as before.
+            let alone = Task { try await pool.query("SELECT pg_sleep(5)") }
+            try await waitUntilTheServerRuns("SELECT pg_sleep(5)", observer: observer)
+            alone.cancel()
+            let cancelled = await #expect(throws: PQError.self) { try await alone.value }
+            #expect(cancelled?.sqlState == "57014")
+            #expect(try await pool.query("SELECT 1 AS one").count == 1)
+        }
+    }
+
+    /// A pool of one connection, busy with a statement that sleeps for a second on the server
+    /// while `body` runs (what `body` queues meanwhile goes out in one flight when the sleep
+    /// ends), and an observer pool on the same database.
+    private func withBusyConnection(_ body: (_ pool: PQPool, _ observer: PQPool) async throws -> Void) async throws {
         let pool = try await freshPool(maxConnections: 1)
         defer { pool.close() }
         let observer = PQPool(configuration: pool.configuration, maxConnections: 1)
         defer { observer.close() }
-        let busy = Task { try await pool.query("SELECT pg_sleep(0.5)") }
-        try await waitUntilTheServerRuns("SELECT pg_sleep(0.5)", observer: observer)
-        let sleeper = try await startHoldingALease("SELECT pg_sleep(1), 1::int8 AS n", on: pool)
-        let neighbour = try await startHoldingALease("SELECT 2::int8 AS n", on: pool)
-        try await waitUntilTheServerRuns("SELECT pg_sleep(1), 1::int8 AS n", observer: observer)
-        sleeper.cancel()
-        switch await sleeper.result {
-        case .success(let rows): #expect(try rows[0].decode("n", as: Int.self) == 1)
-        case .failure(let error): Issue.record("the shared statement failed: \(error)")
-        }
-        #expect(try await neighbour.value[0].decode("n", as: Int.self) == 2)
+        let busy = Task { try await pool.query("SELECT pg_sleep(1)") }
+        try await waitUntilTheServerRuns("SELECT pg_sleep(1)", observer: observer)
+        try await body(pool, observer)
         _ = try await busy.value
-        #expect(pool.openConnections == 0)  // closed: its task gave up on it
-        // Alone, a cancelled statement is cancelled on the server (57014), as before.
-        let alone = Task { try await pool.query("SELECT pg_sleep(5)") }
-        try await waitUntilTheServerRuns("SELECT pg_sleep(5)", observer: observer)
-        alone.cancel()
-        let cancelled = await #expect(throws: PQError.self) { try await alone.value }
-        #expect(cancelled?.sqlState == "57014")
-        #expect(try await pool.query("SELECT 1 AS one").count == 1)
     }
 
     /// Starts `sql` as a task of its own and returns once it holds its shared lease (its
