@@ -86,19 +86,18 @@ public final class PQPool: Sendable {
         while true {
             attempts += 1
             let connection = try await shared ? acquireShared() : acquire()
+            let outcome: Result<T, any Error>
             do {
-                let value = try await body(connection)
-                shared ? releaseShared(connection) : release(connection)
-                return value
-            } catch is StaleConnection where attempts <= maxConnections + 1 {
-                shared ? releaseShared(connection) : release(connection)
-                continue
-            } catch is StaleConnection {
-                shared ? releaseShared(connection) : release(connection)
-                throw PQError(kind: .connection, message: "no live connection to the database")
+                outcome = .success(try await body(connection))
             } catch {
-                shared ? releaseShared(connection) : release(connection)
-                throw error
+                outcome = .failure(error)
+            }
+            shared ? releaseShared(connection) : release(connection)
+            switch outcome {
+            case .success(let value): return value
+            case .failure(is StaleConnection) where attempts <= maxConnections + 1: continue
+            case .failure(is StaleConnection): throw PQError(kind: .connection, message: "no live connection to the database")
+            case .failure(let error): throw error
             }
         }
     }
