@@ -119,6 +119,7 @@ public final class PQConnection: @unchecked Sendable {
             return try await withCheckedThrowingContinuation { continuation in
                 let first = queued.withLock { queued in
                     queued.append(QueuedStatement(query: query, statement: statement, continuation: continuation))
+                    statementsQueued.add(1, ordering: .relaxed)
                     return queued.count == 1
                 }
                 if first { thread.submit { self.runQueued() } }
@@ -138,6 +139,9 @@ public final class PQConnection: @unchecked Sendable {
 
     /// Statements waiting for the thread; whoever makes the list non-empty submits `runQueued`.
     private let queued = Mutex<[QueuedStatement]>([])
+
+    /// Statements ever queued on this connection (for tests of flight order).
+    let statementsQueued = Atomic(0)
 
     /// On the thread: sends every statement queued now in one flight and answers each.
     private func runQueued() {

@@ -61,6 +61,11 @@ public final class PQPool: Sendable {
         state.withLock { ($0.open, $0.idle.count, $0.waiters.count, $0.shared.reduce(0) { $0 + $1.leases }) }
     }
 
+    /// Statements ever queued on the connections shared now (for tests of flight order).
+    var statementsQueuedOnSharedConnections: Int {
+        state.withLock { $0.shared.reduce(0) { $0 + $1.connection.statementsQueued.load(ordering: .relaxed) } }
+    }
+
     /// Lends a connection to `body` and takes it back, whatever happens.
     /// A connection found dead before its first statement is replaced and `body` runs again:
     /// nothing was sent on it, so nothing can run twice.

@@ -1,8 +1,9 @@
 import Foundation
-import PQ
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import PQ
 
 /// Each test gets a fresh database of its own in the PostgreSQL that `make test` started.
 func freshPool(
@@ -679,14 +680,15 @@ struct SharedLeaseTests {
         _ = try await busy.value
     }
 
-    /// Starts `sql` as a task of its own and returns once it holds its shared lease (its
-    /// statement is queued right after, with no suspension between), so statements started one
-    /// after another queue in that order.
+    /// Starts `sql` as a task of its own and returns once its statement is queued on the busy
+    /// connection, so statements started one after another queue in that order. (Holding the
+    /// lease is not enough: on a loaded machine the thread can be descheduled between the lease
+    /// and the queue, and the next statement overtakes it.)
     private func startHoldingALease(_ sql: PQQuery, on pool: PQPool) async throws -> Task<PQRows, any Error> {
-        let before = pool.statistics.sharedLeases
+        let before = pool.statementsQueuedOnSharedConnections
         let task = Task { try await pool.query(sql) }
         let deadline = ContinuousClock.now + .seconds(10)
-        while pool.statistics.sharedLeases == before && ContinuousClock.now < deadline {
+        while pool.statementsQueuedOnSharedConnections == before && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(1))
         }
         return task
