@@ -6,8 +6,8 @@ import TestSupport
 import Testing
 
 /// Reminders on a fixture calendar: the scheduler's clock is a given day, not the wall clock.
-/// Serialized: a pass that finds another pass running (the advisory lock) leaves the day to it,
-/// which would make one test's passes vanish into another's days.
+/// Serialized: a pass emits for every unit on its day, and passes take turns (the advisory
+/// lock), so each test's days stay its own and its passes do not wait for another's.
 @Suite("Reminders and the units' inbox", .serialized)
 struct ReminderTests {
     func scheduler(_ server: TestServer, on day: String) -> ReminderScheduler {
@@ -73,6 +73,33 @@ struct ReminderTests {
                 $0["id"] as? String != overdue["id"] as? String
             })
         #expect(try await server.request("POST", path + "/unread", token: editor).json["read_at"] is NSNull)
+    }
+
+    /// A pass that finds another one running waits for it, then emits what is still due: the
+    /// day is never skipped.
+    @Test func aPassWaitsForTheRunningOneAndSkipsNothing() async throws {
+        let server = try await TestServer.get()
+        let period = try await makePeriod(server)
+        let unit = try await server.createUnit(["kind": "district_office"])["id"] as! String
+        let waitingPasses: PQQuery = """
+            SELECT count(*)::int8 AS n FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """
+        let pass = try await server.pool.withConnection { holder in
+            // Another process's pass, in the middle of its work.
+            try await holder.runScript("BEGIN; SELECT pg_advisory_xact_lock(hashtext('ttdn.reminders'))")
+            let pass = Task { try await scheduler(server, on: "2039-05-03").runOnce() }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await server.pool.query(waitingPasses)[0].decode("n", as: Int.self) == 0 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await holder.runScript("COMMIT")
+            return pass
+        }
+        #expect(try await pass.value > 0)
+        let emitted = try await reminders(server, units: [unit], types: ["report.due_soon"]).filter { $0.contains(period) }
+        // Two days before: the two-day reminder, and the seven-day one nobody emitted yet.
+        #expect(emitted == ["report.due_soon:\(period):\(unit):2", "report.due_soon:\(period):\(unit):7"])
     }
 
     @Test func assignmentAndRegistrationRemindersFollowTheirDeadlines() async throws {

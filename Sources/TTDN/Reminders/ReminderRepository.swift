@@ -18,13 +18,13 @@ public struct ReminderSettings: Sendable {
 /// All the SQL of reminders: each is an outbox event whose `occasion` (kind, subject, unit,
 /// days) is unique, so it is emitted once, whichever process emits it and however often.
 enum ReminderRepository {
-    /// Emits the reminders due on `day`, unless another process is emitting right now (the
-    /// transaction's advisory lock); returns how many were new.
+    /// Emits the reminders due on `day`; returns how many were new. Passes of several processes
+    /// take turns (the transaction's advisory lock): one that finds another running waits for it,
+    /// then finds its reminders already made (their occasions). It never skips: what a skipped
+    /// pass would have emitted waits for the next pass, an interval later.
     static func emit(on day: CalendarDate, settings: ReminderSettings, pool: PQPool) async throws -> Int {
         try await pool.withTransaction { connection in
-            let locked: Bool = try await connection.query("SELECT pg_try_advisory_xact_lock(hashtext('ttdn.reminders')) AS locked")[0].decode(
-                "locked")
-            guard locked else { return 0 }
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext('ttdn.reminders'))")
             var emitted = 0
             for days in settings.daysBefore {
                 emitted += try await reportsDueSoon(on: day, days: days, connection)

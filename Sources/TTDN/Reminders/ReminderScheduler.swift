@@ -6,7 +6,7 @@ import TTDNKit
 
 /// Emits the reminders of the day, every `interval`, as a service of the server's service
 /// group. `today` is the clock (Hai Phong's day unless a test gives another); several processes
-/// may run it, the advisory lock makes one of them emit at a time, and each reminder's occasion
+/// may run it, the advisory lock makes their passes take turns, and each reminder's occasion
 /// makes it once.
 public struct ReminderScheduler: Service {
     let pool: PQPool
