@@ -694,12 +694,13 @@ struct SharedLeaseTests {
         return task
     }
 
-    /// Waits until PostgreSQL runs a statement whose text is `sql`.
+    /// Waits until PostgreSQL runs a statement whose text is `sql`, in this test's database
+    /// (other tests run the same statements in theirs).
     private func waitUntilTheServerRuns(_ sql: String, observer: PQPool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             let rows = try await observer.query(
-                "SELECT count(*)::int8 AS n FROM pg_stat_activity WHERE state = 'active' AND query = \(sql)")
+                "SELECT count(*)::int8 AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query = \(sql)")
             if try rows[0].decode("n", as: Int.self) > 0 { return }
             try await Task.sleep(for: .milliseconds(5))
         }
