@@ -607,7 +607,7 @@ struct SharedLeaseTests {
     /// Statements queued while the connection's thread is busy go out in one flight, each with
     /// its own Sync: an error fails its own statement only, and each gets its own rows.
     @Test func statementsInOneFlightEachGetTheirOwnAnswer() async throws {
-        try await withBusyConnection { pool, observer in
+        try await withBusyConnection { pool, observer, release in
             _ = try await observer.query("CREATE TABLE notes (n int PRIMARY KEY)")
             var queued: [Task<PQRows, any Error>] = []
             for sql: PQQuery in [
@@ -616,6 +616,7 @@ struct SharedLeaseTests {
             ] {
                 queued.append(try await startHoldingALease(sql, on: pool))
             }
+            try await release()
             #expect(try await queued[0].value[0].decode("n", as: Int.self) == 1)
             let error = await #expect(throws: PQError.self) { try await queued[1].value }
             #expect(error?.sqlState == "22012")
@@ -630,9 +631,10 @@ struct SharedLeaseTests {
 
     /// A task in a flight goes on as soon as its own answer is read, not when the flight ends.
     @Test func aTaskGoesOnWhenItsOwnAnswerIsRead() async throws {
-        try await withBusyConnection { pool, _ in
+        try await withBusyConnection { pool, _, release in
             let quick = try await startHoldingALease("SELECT 1::int8 AS n", on: pool)
             let slow = try await startHoldingALease("SELECT pg_sleep(1.5)", on: pool)
+            try await release()
             #expect(try await quick.value[0].decode("n", as: Int.self) == 1)
             let quickAnswered = ContinuousClock.now
             _ = try await slow.value
@@ -645,9 +647,10 @@ struct SharedLeaseTests {
     /// shares its flight is not cancelled: it runs to its end (a neighbour cannot be hit), and
     /// the connection is closed afterwards. Alone in its flight, it is cancelled as before.
     @Test func aStatementSharingItsFlightIsNotCancelledOnTheServer() async throws {
-        try await withBusyConnection { pool, observer in
+        try await withBusyConnection { pool, observer, release in
             let sleeper = try await startHoldingALease("SELECT pg_sleep(1), 1::int8 AS n", on: pool)
             let neighbour = try await startHoldingALease("SELECT 2::int8 AS n", on: pool)
+            try await release()
             try await waitUntilTheServerRuns("SELECT pg_sleep(1), 1::int8 AS n", observer: observer)
             sleeper.cancel()
             switch await sleeper.result {
@@ -666,17 +669,24 @@ struct SharedLeaseTests {
         }
     }
 
-    /// A pool of one connection, busy with a statement that sleeps for a second on the server
-    /// while `body` runs (what `body` queues meanwhile goes out in one flight when the sleep
-    /// ends), and an observer pool on the same database.
-    private func withBusyConnection(_ body: (_ pool: PQPool, _ observer: PQPool) async throws -> Void) async throws {
+    /// A pool of one connection whose statement waits on the server for a lock that another
+    /// session holds until `body` calls `release`: what `body` queues before that goes out in
+    /// one flight after it, however slow the machine. An observer pool on the same database.
+    private func withBusyConnection(
+        _ body: (_ pool: PQPool, _ observer: PQPool, _ release: () async throws -> Void) async throws -> Void
+    ) async throws {
         let pool = try await freshPool(maxConnections: 1)
         defer { pool.close() }
         let observer = PQPool(configuration: pool.configuration, maxConnections: 1)
         defer { observer.close() }
-        let busy = Task { try await pool.query("SELECT pg_sleep(1)") }
-        try await waitUntilTheServerRuns("SELECT pg_sleep(1)", observer: observer)
-        try await body(pool, observer)
+        let holder = try await PQConnection.connect(pool.configuration)
+        defer { holder.close() }
+        try await holder.runScript("BEGIN; SELECT pg_advisory_xact_lock(1)")
+        let release = { try await holder.runScript("ROLLBACK") }  // a second one only warns
+        let busy = Task { try await pool.query("SELECT pg_advisory_xact_lock(1)") }
+        try await waitUntilTheServerRuns("SELECT pg_advisory_xact_lock(1)", observer: observer)
+        try await body(pool, observer, release)
+        try await release()
         _ = try await busy.value
     }
 
