@@ -21,8 +21,11 @@ public struct PQConfiguration: Sendable {
     }
 }
 
-/// Thrown inside the pool when an idle connection turns out to be dead before use.
-struct StaleConnection: Error {}
+/// Thrown inside the pool when an idle connection turns out to be unusable before use: dead,
+/// or still inside a transaction that whoever had it before left open.
+struct StaleConnection: Error {
+    var leftInTransaction = false
+}
 
 /// One libpq connection and the thread that does all its blocking work.
 /// Every access to `connection` and `prepared` happens on that thread.
@@ -199,6 +202,12 @@ public final class PQConnection: @unchecked Sendable {
         if poll(&descriptor, 1, 0) != 0 {
             isBroken = true
             throw StaleConnection()
+        }
+        // A transaction left open by the last lease would swallow the next one's statements
+        // (and keep its locks): closing the session rolls it back.
+        if PQtransactionStatus(connection) != PQTRANS_IDLE {
+            isBroken = true
+            throw StaleConnection(leftInTransaction: true)
         }
     }
 

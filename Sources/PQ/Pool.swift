@@ -100,7 +100,11 @@ public final class PQPool: Sendable {
             shared ? releaseShared(connection) : release(connection)
             switch outcome {
             case .success(let value): return value
-            case .failure(is StaleConnection) where attempts <= maxConnections + 1: continue
+            case .failure(let stale as StaleConnection) where attempts <= maxConnections + 1:
+                if stale.leftInTransaction {
+                    logger.warning("a connection was given back inside a transaction; it is closed, and the server rolls the transaction back")
+                }
+                continue
             case .failure(is StaleConnection): throw PQError(kind: .connection, message: "no live connection to the database")
             case .failure(let error): throw error
             }

@@ -502,6 +502,23 @@ struct PoolTests {
         #expect(pool.openConnections == 1)
     }
 
+    /// A lease that gives its connection back inside a transaction (BEGIN by hand, no COMMIT)
+    /// does not pass it on: the next lease gets a new session, and what it wrote is rolled back.
+    @Test func aConnectionGivenBackInATransactionIsNotLentAgain() async throws {
+        let pool = try await freshPool(maxConnections: 1)
+        defer { pool.close() }
+        try await pool.withConnection { try await $0.runScript("CREATE TABLE notes (n int)") }
+        let first = try await pool.withConnection { connection in
+            _ = try await connection.query("BEGIN")
+            _ = try await connection.query("INSERT INTO notes VALUES (1)")
+            return try await connection.backendPID()
+        }
+        let rows = try await pool.query("SELECT pg_backend_pid()::int8 AS pid, (SELECT count(*) FROM notes)::int8 AS n")
+        #expect(try rows[0].decode("pid", as: Int.self) != Int(first))
+        #expect(try rows[0].decode("n", as: Int.self) == 0)
+        #expect(pool.openConnections == 1)
+    }
+
     @Test func terminatedBackendIsReplacedTransparently() async throws {
         let pool = try await freshPool(maxConnections: 1)
         defer { pool.close() }
