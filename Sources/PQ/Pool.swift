@@ -67,8 +67,9 @@ public final class PQPool: Sendable {
     }
 
     /// Lends a connection to `body` and takes it back, whatever happens.
-    /// A connection found dead before its first statement is replaced and `body` runs again:
-    /// nothing was sent on it, so nothing can run twice.
+    /// A connection found dead before its first statement (or still inside a transaction that
+    /// its last lease left open) is replaced and `body` runs again: nothing was sent on it, so
+    /// nothing can run twice.
     public func withConnection<T>(_ body: (PQConnection) async throws -> T) async throws -> T {
         try await lend(shared: false, body)
     }
