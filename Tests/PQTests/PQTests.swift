@@ -631,7 +631,7 @@ struct SharedLeaseTests {
                 "SELECT 1::int8 AS n", "SELECT 1 / (0 * \(2)::int) AS n", "INSERT INTO notes VALUES (1), (2) RETURNING n",
                 "INSERT INTO notes VALUES (3), (1)", "SELECT count(*)::int8 AS n FROM notes",
             ] {
-                queued.append(try await startHoldingALease(sql, on: pool))
+                queued.append(try await startQueued(sql, on: pool))
             }
             try await release()
             #expect(try await queued[0].value[0].decode("n", as: Int.self) == 1)
@@ -649,8 +649,8 @@ struct SharedLeaseTests {
     /// A task in a flight goes on as soon as its own answer is read, not when the flight ends.
     @Test func aTaskGoesOnWhenItsOwnAnswerIsRead() async throws {
         try await withBusyConnection { pool, _, release in
-            let quick = try await startHoldingALease("SELECT 1::int8 AS n", on: pool)
-            let slow = try await startHoldingALease("SELECT pg_sleep(1.5)", on: pool)
+            let quick = try await startQueued("SELECT 1::int8 AS n", on: pool)
+            let slow = try await startQueued("SELECT pg_sleep(1.5)", on: pool)
             try await release()
             #expect(try await quick.value[0].decode("n", as: Int.self) == 1)
             let quickAnswered = ContinuousClock.now
@@ -665,8 +665,8 @@ struct SharedLeaseTests {
     /// the connection is closed afterwards. Alone in its flight, it is cancelled as before.
     @Test func aStatementSharingItsFlightIsNotCancelledOnTheServer() async throws {
         try await withBusyConnection { pool, observer, release in
-            let sleeper = try await startHoldingALease("SELECT pg_sleep(1), 1::int8 AS n", on: pool)
-            let neighbour = try await startHoldingALease("SELECT 2::int8 AS n", on: pool)
+            let sleeper = try await startQueued("SELECT pg_sleep(1), 1::int8 AS n", on: pool)
+            let neighbour = try await startQueued("SELECT 2::int8 AS n", on: pool)
             try await release()
             try await waitUntilTheServerRuns("SELECT pg_sleep(1), 1::int8 AS n", observer: observer)
             sleeper.cancel()
@@ -711,7 +711,7 @@ struct SharedLeaseTests {
     /// connection, so statements started one after another queue in that order. (Holding the
     /// lease is not enough: on a loaded machine the thread can be descheduled between the lease
     /// and the queue, and the next statement overtakes it.)
-    private func startHoldingALease(_ sql: PQQuery, on pool: PQPool) async throws -> Task<PQRows, any Error> {
+    private func startQueued(_ sql: PQQuery, on pool: PQPool) async throws -> Task<PQRows, any Error> {
         let before = pool.statementsQueuedOnSharedConnections
         let task = Task { try await pool.query(sql) }
         let deadline = ContinuousClock.now + .seconds(10)
