@@ -72,6 +72,11 @@ public struct PQError: Error, CustomStringConvertible, Sendable {
         sqlState == SQLState.serializationFailure || sqlState == SQLState.deadlockDetected
     }
 
+    /// A column whose text is not a `type` (or NULL where `type` is not optional); never the value.
+    static func undecodable(column: String, as type: Any.Type) -> PQError {
+        PQError(kind: .decoding, message: "column \(column) cannot be decoded as \(type)")
+    }
+
     static func fromResult(_ result: OpaquePointer?, connection: OpaquePointer?) -> PQError {
         func field(_ code: Int32) -> String? {
             guard let result, let value = PQresultErrorField(result, code) else { return nil }

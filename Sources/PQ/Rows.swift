@@ -88,7 +88,7 @@ public struct PQRows: Sendable, RandomAccessCollection {
     /// The cells of the result for a writer that copies them out (`RowJSON`): no `PQRow` and
     /// no reference counting per cell. The bytes are valid only inside `body`.
     public func withCells<R>(_ body: (PQCells) throws -> R) rethrows -> R {
-        try withExtendedLifetime(handle) { try body(PQCells(result: handle?.pointer)) }
+        try withExtendedLifetime(handle) { try body(PQCells(result: handle?.pointer, index: index)) }
     }
 
     /// `make`'s value for these columns, worked out once per prepared statement and kept with its
@@ -103,6 +103,13 @@ public struct PQRows: Sendable, RandomAccessCollection {
 
     /// Decodes every row with `transform`.
     public func decode<T>(_ transform: (PQRow) throws -> T) throws -> [T] { try map(transform) }
+
+    /// The position of the first column named `name`, for readers of many rows that look each
+    /// column up once (`withCells`) rather than by name in every row.
+    public func column(_ name: String) throws -> Int {
+        guard let position = index.positions[name] else { throw PQError(kind: .decoding, message: "no column named \(name)") }
+        return position
+    }
 }
 
 public struct PQRow: Sendable {
@@ -136,7 +143,7 @@ public struct PQRow: Sendable {
         do {
             return try withBytes(column) { try T.pqDecode($0) }
         } catch is PQDecodingFailure {
-            throw PQError(kind: .decoding, message: "column \(rows.columns[column]) cannot be decoded as \(T.self)")
+            throw PQError.undecodable(column: rows.columns[column], as: T.self)
         }
     }
 
@@ -152,11 +159,21 @@ public struct PQRow: Sendable {
 /// A result's cells by row and column, lent by `PQRows.withCells`.
 public struct PQCells {
     let result: OpaquePointer?
+    unowned(unsafe) let index: PQColumnIndex  // kept alive by the `PQRows` that lends the cells
 
     /// The cell's text as libpq holds it, nil for NULL.
     public func value(row: Int, column: Int) -> UnsafeRawBufferPointer? {
         guard let result, PQgetisnull(result, Int32(row), Int32(column)) == 0 else { return nil }
         let length = Int(PQgetlength(result, Int32(row), Int32(column)))
         return UnsafeRawBufferPointer(start: UnsafeRawPointer(PQgetvalue(result, Int32(row), Int32(column))), count: length)
+    }
+
+    /// The cell decoded as `T`, as `PQRow.decode` does it (NULL only into an optional).
+    public func decode<T: PQDecodable>(row: Int, column: Int, as type: T.Type = T.self) throws -> T {
+        do {
+            return try T.pqDecode(value(row: row, column: column))
+        } catch is PQDecodingFailure {
+            throw PQError.undecodable(column: index.names[column], as: T.self)
+        }
     }
 }

@@ -86,6 +86,35 @@ struct RoundTripTests {
         }
     }
 
+    @Test func cellsAreReadByPositionsLookedUpOnceAsRowsReadThem() async throws {
+        let pool = try await freshPool()
+        defer { pool.close() }
+        let rows = try await pool.query(
+            "SELECT n AS a, 'x' || n AS b, n AS a, CASE WHEN n = 2 THEN NULL ELSE n > 1 END AS flag FROM generate_series(1, 3) n")
+        let (a, b, flag) = (try rows.column("a"), try rows.column("b"), try rows.column("flag"))
+        #expect(a == 0 && b == 1 && flag == 3)
+        #expect(throws: PQError.self) { try rows.column("d") }
+        let byName = try rows.map { (try $0.decode("a", as: Int.self), try $0.decode("b", as: String.self), try $0.decode("flag", as: Bool?.self)) }
+        let byPosition = try rows.withCells { cells in
+            try rows.indices.map {
+                (
+                    try cells.decode(row: $0, column: a, as: Int.self), try cells.decode(row: $0, column: b, as: String.self),
+                    try cells.decode(row: $0, column: flag, as: Bool?.self)
+                )
+            }
+        }
+        #expect(byPosition.map(\.0) == byName.map(\.0) && byPosition.map(\.1) == byName.map(\.1) && byPosition.map(\.2) == byName.map(\.2))
+        #expect(byPosition.map(\.2) == [false, nil, true])
+        // NULL into a non-optional, text into a number: errors that name the column, not the value.
+        for (row, column) in [(1, flag), (0, b)] {
+            let failure = rows.withCells { cells in Result { try cells.decode(row: row, column: column, as: Int.self) } }
+            #expect(throws: PQError.self) { try failure.get() }
+            if case .failure(let error as PQError) = failure {
+                #expect(error.message == "column \(rows.columns[column]) cannot be decoded as Int")
+            }
+        }
+    }
+
     @Test func whatIsDerivedFromAResultsColumnsIsWorkedOutOncePerStatement() async throws {
         let pool = try await freshPool(maxConnections: 1)
         defer { pool.close() }

@@ -77,6 +77,24 @@ struct JSONWriterTests {
         #expect(a == b, "\(String(decoding: ours, as: UTF8.self))\n\(String(decoding: theirs, as: UTF8.self))")
     }
 
+    /// A value that writes its own JSON writes what its `Encodable` conformance would through
+    /// the containers (held to Foundation above), byte for byte.
+    @Test func aValueWritingItsOwnJSONMatchesItsEncodable() throws {
+        struct ThroughContainers: Encodable { let id: String; let code: String; let name: String }
+        let fields = [
+            ("6c7c54ae-c29d-4c08-b038-026f93a42901", "THPT-NGO-QUYEN", "Trường THPT Ngô Quyền"),
+            ("", "a\"b\\c", "dòng\nhai\t\u{1} 🇻🇳 / e\u{301}"),
+        ]
+        let units = fields.map { ReportAggregates.UnitRef(id: $0.0, code: $0.1, name: $0.2) }
+        let plain = fields.map { ThroughContainers(id: $0.0, code: $0.1, name: $0.2) }
+        let ours = String(decoding: try JSONOutput.data(units), as: UTF8.self)
+        let generic = String(decoding: try JSONOutput.data(plain), as: UTF8.self)
+        #expect(ours == generic)
+        #expect(try JSONOutput.data([ReportAggregates.UnitRef]()) == JSONOutput.data([ThroughContainers]()))
+        let foundations = try JSONSerialization.jsonObject(with: try Self.reference(units)) as! NSArray
+        #expect(try JSONSerialization.jsonObject(with: Data(ours.utf8)) as! NSArray == foundations)
+    }
+
     @Test func keysInDeclarationOrderAndNumbersAsFoundationWritesThem() throws {
         let text = String(decoding: try JSONOutput.data(Self.sample), as: UTF8.self)
         #expect(text.hasPrefix(#"{"title":"Sở Giáo dục và Đào tạo \"Hải Phòng\" / \\ \n\t\u0001"#))

@@ -28,7 +28,22 @@ enum ReportAggregates {
         }
     }
 
-    struct UnitRef: Encodable, Sendable { let id: String; let code: String; let name: String }
+    struct UnitRef: Encodable, Sendable, JSONWriter.WritesItsOwnJSON {
+        let id: String
+        let code: String
+        let name: String
+
+        /// A missing unit is listed three times (overall, by kind, by parent): written directly.
+        func writeJSON(to output: JSONWriter.Output) {
+            output.raw(#"{"id":"#)
+            output.string(id)
+            output.raw(#","code":"#)
+            output.string(code)
+            output.raw(#","name":"#)
+            output.string(name)
+            output.raw("}")
+        }
+    }
 
     struct Breakdown: Encodable, Sendable {
         let key: String?
@@ -87,14 +102,25 @@ enum ReportAggregates {
         let indicators: [IndicatorTotal]
     }
 
+    /// Where `key`'s group is in `groups`, appended (made by `new`) when it is the first of its key.
+    private static func position<Key: Hashable, Group>(
+        of key: Key, in positions: inout [Key: Int], _ groups: inout [Group], new: () throws -> Group
+    ) rethrows -> Int {
+        if let known = positions[key] { return known }
+        groups.append(try new())
+        positions[key] = groups.count - 1
+        return groups.count - 1
+    }
+
     /// Who reported, on time, late and missing, over the period's units (the snapshot when closed).
     static func compliance(_ period: ReportPeriod, on connection: PQConnection) async throws -> ComplianceReport {
         var overall = Compliance()
-        var byKind: [String: Compliance] = [:]
-        var byParent: [UUID?: (name: String?, compliance: Compliance)] = [:]
+        // One lookup per group and row: the groups' counts live in arrays, found by position.
+        var kinds: [(key: String, compliance: Compliance)] = [], kindPositions: [String: Int] = [:]
+        var parents: [(key: String, name: String?, compliance: Compliance)] = [], parentPositions: [UUID?: Int] = [:]
         try await ReportRepository.forEachExpectedUnit(period, on: connection) { row in
             let submitted = try row.submitted(), onTime = try row.onTime(), accepted = try row.accepted()
-            let missing = submitted ? nil : UnitRef(id: try row.id().text, code: try row.code(), name: try row.name())
+            let missing = submitted ? nil : UnitRef(id: try row.id(), code: try row.code(), name: try row.name())
             func count(_ c: inout Compliance) {
                 c.expected += 1
                 if let missing {
@@ -105,17 +131,18 @@ enum ReportAggregates {
                 if accepted { c.accepted += 1 }
             }
             count(&overall)
-            count(&byKind[try row.kind(), default: Compliance()])
+            let kind = try row.kind()
+            count(&kinds[position(of: kind, in: &kindPositions, &kinds) { (kind, Compliance()) }].compliance)
             let parent = try row.parentID()
-            if byParent[parent] == nil { byParent[parent] = (try row.parentName(), Compliance()) }
-            count(&byParent[parent]!.compliance)
+            count(
+                &parents[try position(of: parent, in: &parentPositions, &parents) { (parent?.text ?? "", try row.parentName(), Compliance()) }]
+                    .compliance)
         }
-        let parents = byParent.map { (key: $0.key?.text ?? "", value: $0.value) }
         return ComplianceReport(
             periodId: period.id, dueOn: period.dueOn, closed: period.isClosed, overall: overall,
-            byUnitKind: byKind.sorted { $0.key < $1.key }.map { Breakdown(key: $0.key, name: nil, compliance: $0.value) },
+            byUnitKind: kinds.sorted { $0.key < $1.key }.map { Breakdown(key: $0.key, name: nil, compliance: $0.compliance) },
             byParentUnit: parents.sorted { $0.key < $1.key }.map {
-                Breakdown(key: $0.key.isEmpty ? nil : $0.key, name: $0.value.name, compliance: $0.value.compliance)
+                Breakdown(key: $0.key.isEmpty ? nil : $0.key, name: $0.name, compliance: $0.compliance)
             })
     }
 

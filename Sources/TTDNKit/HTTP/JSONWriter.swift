@@ -18,7 +18,11 @@ package enum JSONWriter {
         return output.bytes
     }
 
-    package protocol StringKeyedDictionary {
+    /// A value that writes its own JSON instead of going through `Encoder`'s containers: a
+    /// string-keyed dictionary (its keys are data, not property names), or a small value that
+    /// answers list many times over (a generic container call per member cost more than the
+    /// bytes). Its `Encodable` conformance must say the same (tests hold the two together).
+    package protocol WritesItsOwnJSON {
         func writeJSON(to output: Output) throws
     }
 
@@ -36,9 +40,8 @@ package enum JSONWriter {
             if T.self == UUID.self { return quoted { (value as! UUID).appendLowercased(to: &$0) } }
             if T.self == URL.self { return string((value as! URL).absoluteString) }
             if T.self == Data.self { return string((value as! Data).base64EncodedString()) }
-            // As JSONEncoder: the keys of a dictionary are data, not property names; not converted.
-            if isStringKeyedDictionary(T.self), let dictionary = value as? any StringKeyedDictionary {
-                return try dictionary.writeJSON(to: self)
+            if writesItsOwnJSON(T.self), let value = value as? any WritesItsOwnJSON {
+                return try value.writeJSON(to: self)
             }
             let encoder = makeEncoder()
             try value.encode(to: encoder)
@@ -131,15 +134,15 @@ package enum JSONWriter {
 
         package func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
-        /// Whether a type is a `[String: some Encodable]`, remembered per type for the response:
-        /// asking the runtime for every value cost more than writing it, and a cache shared by
-        /// every response was a lock taken some 300 times per list page.
-        @exclusivity(unchecked) private var dictionaryTypes: [ObjectIdentifier: Bool] = [:]
-        package func isStringKeyedDictionary(_ type: Any.Type) -> Bool {
+        /// Whether a type writes its own JSON, remembered per type for the response: asking the
+        /// runtime for every value cost more than writing it, and a cache shared by every
+        /// response was a lock taken some 300 times per list page.
+        @exclusivity(unchecked) private var selfWritingTypes: [ObjectIdentifier: Bool] = [:]
+        package func writesItsOwnJSON(_ type: Any.Type) -> Bool {
             let id = ObjectIdentifier(type)
-            if let known = dictionaryTypes[id] { return known }
-            let answer = type is any StringKeyedDictionary.Type
-            dictionaryTypes[id] = answer
+            if let known = selfWritingTypes[id] { return known }
+            let answer = type is any WritesItsOwnJSON.Type
+            selfWritingTypes[id] = answer
             return answer
         }
 
@@ -337,8 +340,9 @@ package enum JSONWriter {
     }
 }
 
-extension Dictionary: JSONWriter.StringKeyedDictionary where Key == String, Value: Encodable {
-    /// Keys in order, so that the same dictionary is always the same bytes.
+extension Dictionary: JSONWriter.WritesItsOwnJSON where Key == String, Value: Encodable {
+    /// As JSONEncoder: the keys are data, not property names, and not converted. In order, so
+    /// that the same dictionary is always the same bytes.
     package func writeJSON(to output: JSONWriter.Output) throws {
         output.bytes.append(UInt8(ascii: "{"))
         for (index, key) in keys.sorted().enumerated() {
@@ -348,5 +352,18 @@ extension Dictionary: JSONWriter.StringKeyedDictionary where Key == String, Valu
             try output.write(self[key]!)
         }
         output.bytes.append(UInt8(ascii: "}"))
+    }
+}
+
+extension Array: JSONWriter.WritesItsOwnJSON where Element: JSONWriter.WritesItsOwnJSON {
+    /// The elements' own JSON, called directly: the runtime's check that a value writes itself is
+    /// then made once for the list, not once per element.
+    package func writeJSON(to output: JSONWriter.Output) throws {
+        output.bytes.append(UInt8(ascii: "["))
+        for (index, element) in enumerated() {
+            if index > 0 { output.bytes.append(UInt8(ascii: ",")) }
+            try element.writeJSON(to: output)
+        }
+        output.bytes.append(UInt8(ascii: "]"))
     }
 }
