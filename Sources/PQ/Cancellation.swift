@@ -24,39 +24,70 @@ final class PQCancelKey: Sendable {
     }
 }
 
-/// One statement's life, so that a task cancelled before the statement starts never sends it,
-/// and one cancelled while it runs alone sends the server a cancel request. A cancel request
-/// stops whatever the session runs at that moment, so a statement sharing its flight with other
-/// tasks' statements is not cancelled: it runs to its end (or its statement timeout), and the
-/// connection is closed after the flight.
+/// One statement's life and the task waiting for its answer. A task cancelled before the
+/// statement starts never sends it; one cancelled while the statement runs alone sends the
+/// server a cancel request and gets the statement's answer (57014). A cancel request stops
+/// whatever the session runs at that moment, so a statement sharing its flight with other tasks'
+/// statements is not cancelled on the server: it runs to its end (or its statement timeout),
+/// the connection is closed after the flight, and its task gives up at once (CancellationError)
+/// instead of waiting for it, so that a shutdown's deadline holds.
 final class StatementCancellation: Sendable {
     private enum Phase { case queued, running(alone: Bool), finished, cancelled }
-    private let phase = Mutex(Phase.queued)
+    private struct State {
+        var phase = Phase.queued
+        /// The task awaiting the answer, until someone resumes it (exactly once).
+        var waiter: CheckedContinuation<PQRows, any Error>?
+    }
+    private let state = Mutex(State())
+
+    /// The task that awaits the statement's answer. False (and the task resumed) if it has
+    /// given up already: the statement is not to be queued.
+    func wait(_ continuation: CheckedContinuation<PQRows, any Error>) -> Bool {
+        let gaveUp = state.withLock { state -> Bool in
+            if case .cancelled = state.phase { return true }
+            state.waiter = continuation
+            return false
+        }
+        if gaveUp { continuation.resume(throwing: CancellationError()) }
+        return !gaveUp
+    }
 
     /// On the connection's thread, before sending: false when the task was cancelled already.
     func start(sharingFlight: Bool) -> Bool {
-        phase.withLock { phase in
-            guard case .queued = phase else { return false }
-            phase = .running(alone: !sharingFlight)
+        state.withLock { state in
+            guard case .queued = state.phase else { return false }
+            state.phase = .running(alone: !sharingFlight)
             return true
         }
     }
 
-    func finish() { phase.withLock { $0 = .finished } }
+    /// On the connection's thread: the statement's answer, to its task unless it gave up.
+    func finish(with answer: Result<PQRows, any Error>) {
+        let waiter = state.withLock { state in
+            if case .running = state.phase { state.phase = .finished }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(with: answer)
+    }
 
-    /// From the cancellation handler: whether the statement runs alone now (and needs a cancel request).
+    /// From the cancellation handler: whether the statement runs alone now (and needs a cancel
+    /// request). A task whose statement is queued or shares its flight is resumed at once.
     func cancel() -> Bool {
-        phase.withLock { phase in
-            switch phase {
-            case .running(let alone):
-                phase = .cancelled
-                return alone
-            case .queued, .cancelled:
-                phase = .cancelled
-                return false
-            case .finished:
-                return false
+        let (sendCancelRequest, waiter) = state.withLock { state -> (Bool, CheckedContinuation<PQRows, any Error>?) in
+            switch state.phase {
+            case .running(alone: true):
+                state.phase = .cancelled
+                return (true, nil)
+            case .queued, .running(alone: false):
+                state.phase = .cancelled
+                defer { state.waiter = nil }
+                return (false, state.waiter)
+            case .finished, .cancelled:
+                return (false, nil)
             }
         }
+        waiter?.resume(throwing: CancellationError())
+        return sendCancelRequest
     }
 }

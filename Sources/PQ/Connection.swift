@@ -104,7 +104,9 @@ public final class PQConnection: @unchecked Sendable {
     /// Runs a parameterised statement, prepared once per connection and executed by name afterwards.
     /// A task cancelled while it waits never sends the statement; one cancelled while the
     /// server runs it sends a cancel request (the statement fails with 57014, and nothing of it
-    /// commits), and the connection is closed afterwards rather than reused.
+    /// commits), and the connection is closed afterwards rather than reused. A statement that
+    /// shares its flight is not cancelled on the server (see `StatementCancellation`); its task
+    /// gives up at once.
     ///
     /// Statements that reach the connection's thread while it is busy go out together, in one
     /// flight with a Sync after each: each is its own statement to the server (its own implicit
@@ -116,12 +118,14 @@ public final class PQConnection: @unchecked Sendable {
             if thread.isCurrent {
                 // A transaction's statement, already on this thread (`PQPool.withTransaction`).
                 guard statement.start(sharingFlight: false) else { throw CancellationError() }
-                defer { statement.finish() }
-                return try executeOnThread(query)
+                let answer = Result { try executeOnThread(query) }
+                statement.finish(with: answer)
+                return try answer.get()
             }
             return try await withCheckedThrowingContinuation { continuation in
+                guard statement.wait(continuation) else { return }
                 let first = queued.withLock { queued in
-                    queued.append(QueuedStatement(query: query, statement: statement, continuation: continuation))
+                    queued.append(QueuedStatement(query: query, statement: statement))
                     statementsQueued.add(1, ordering: .relaxed)
                     return queued.count == 1
                 }
@@ -133,11 +137,10 @@ public final class PQConnection: @unchecked Sendable {
         }
     }
 
-    /// A statement waiting for the connection's thread, and the task that awaits its rows.
+    /// A statement waiting for the connection's thread (its task awaits it through `statement`).
     private struct QueuedStatement: Sendable {
         let query: PQQuery
         let statement: StatementCancellation
-        let continuation: CheckedContinuation<PQRows, any Error>
     }
 
     /// Statements waiting for the thread; whoever makes the list non-empty submits `runQueued`.
@@ -159,14 +162,13 @@ public final class PQConnection: @unchecked Sendable {
             if item.statement.start(sharingFlight: sharing) {
                 running.append(item)
             } else {
-                item.continuation.resume(throwing: CancellationError())
+                item.statement.finish(with: .failure(CancellationError()))
             }
         }
         guard !running.isEmpty else { return }
         // Each task goes on as soon as its own answer is read, while the thread reads the next.
         executeQueued(running.map(\.query)) { position, result in
-            running[position].statement.finish()
-            running[position].continuation.resume(with: result)
+            running[position].statement.finish(with: result)
         }
     }
 

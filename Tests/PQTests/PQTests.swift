@@ -691,20 +691,24 @@ struct SharedLeaseTests {
 
     /// A cancel request stops whatever the session runs when it arrives, so a statement that
     /// shares its flight is not cancelled: it runs to its end (a neighbour cannot be hit), and
-    /// the connection is closed afterwards. Alone in its flight, it is cancelled as before.
-    @Test func aStatementSharingItsFlightIsNotCancelledOnTheServer() async throws {
+    /// the connection is closed afterwards; its task gives up at once, without waiting for it
+    /// (a shutdown's deadline holds). Alone in its flight, it is cancelled as before.
+    @Test func aStatementSharingItsFlightIsNotCancelledOnTheServerButItsTaskGivesUp() async throws {
         try await withBusyConnection { pool, observer, release in
-            let sleeper = try await startQueued("SELECT pg_sleep(1), 1::int8 AS n", on: pool)
+            _ = try await observer.query("CREATE TABLE marks (n int)")
+            let slowSQL: PQQuery = "INSERT INTO marks SELECT 1 FROM pg_sleep(2)"
+            let sleeper = try await startQueued(slowSQL, on: pool)
             let neighbour = try await startQueued("SELECT 2::int8 AS n", on: pool)
             try await release()
-            try await waitUntilTheServerRuns("SELECT pg_sleep(1), 1::int8 AS n", observer: observer)
+            try await waitUntilTheServerRuns("INSERT INTO marks SELECT 1 FROM pg_sleep(2)", observer: observer)
             sleeper.cancel()
-            switch await sleeper.result {
-            case .success(let rows): #expect(try rows[0].decode("n", as: Int.self) == 1)
-            case .failure(let error): Issue.record("the shared statement failed: \(error)")
-            }
+            await #expect(throws: CancellationError.self) { try await sleeper.value }
+            // The task has its answer while the server still runs its statement.
+            #expect(try await serverRuns("INSERT INTO marks SELECT 1 FROM pg_sleep(2)", observer: observer))
             #expect(try await neighbour.value[0].decode("n", as: Int.self) == 2)
-            #expect(pool.openConnections == 0)  // closed: its task gave up on it
+            // It ran to its end and committed; the connection was closed: its task gave up on it.
+            #expect(try await observer.query("SELECT n FROM marks").count == 1)
+            #expect(pool.openConnections == 0)
             // Alone, a cancelled statement is cancelled on the server (57014), as before.
             let alone = Task { try await pool.query("SELECT pg_sleep(5)") }
             try await waitUntilTheServerRuns("SELECT pg_sleep(5)", observer: observer)
@@ -712,6 +716,19 @@ struct SharedLeaseTests {
             let cancelled = await #expect(throws: PQError.self) { try await alone.value }
             #expect(cancelled?.sqlState == "57014")
             #expect(try await pool.query("SELECT 1 AS one").count == 1)
+        }
+    }
+
+    /// A statement queued behind a busy one whose task is cancelled gives up at once and is never sent.
+    @Test func aQueuedStatementsTaskGivesUpAtOnceAndItIsNeverSent() async throws {
+        try await withBusyConnection { pool, observer, release in
+            _ = try await observer.query("CREATE TABLE marks (n int)")
+            let queued = try await startQueued("INSERT INTO marks VALUES (1)", on: pool)
+            queued.cancel()
+            await #expect(throws: CancellationError.self) { try await queued.value }
+            try await release()
+            #expect(try await pool.query("SELECT 1 AS one").count == 1)
+            #expect(try await observer.query("SELECT n FROM marks").isEmpty)
         }
     }
 
@@ -755,12 +772,16 @@ struct SharedLeaseTests {
     private func waitUntilTheServerRuns(_ sql: String, observer: PQPool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            let rows = try await observer.query(
-                "SELECT count(*)::int8 AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query = \(sql)")
-            if try rows[0].decode("n", as: Int.self) > 0 { return }
+            if try await serverRuns(sql, observer: observer) { return }
             try await Task.sleep(for: .milliseconds(5))
         }
         Issue.record("the server never ran \(sql)")
+    }
+
+    private func serverRuns(_ sql: String, observer: PQPool) async throws -> Bool {
+        let rows = try await observer.query(
+            "SELECT count(*)::int8 AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query = \(sql)")
+        return try rows[0].decode("n", as: Int.self) > 0
     }
 }
 
