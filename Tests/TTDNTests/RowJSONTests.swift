@@ -85,6 +85,35 @@ struct RowJSONTests {
         #expect(String(decoding: csv.body, as: UTF8.self).split(separator: "\r\n").count == 4)
     }
 
+    /// A media entry's `POST` is answered from the inserted row: the bytes its `GET` answers
+    /// and the model writes, which are also its audit row's `after`, with its Location and ETag.
+    @Test func aCreatedEntryIsAnsweredAsItsGetAndAuditedWithTheSameJSON() async throws {
+        let server = try await TestServer.get()
+        let editor = try await server.token(.admin)
+        let marker = "rowpost\(UUID().uuidString.prefix(8).lowercased())"
+        let created = try await server.post(
+            "/v1/media-entries",
+            [
+                "title": "Tin \"\(marker)\" về học bổng", "url": "https://example.org/\(marker)", "outlet": "Nikkei Asia",
+                "origin": "foreign", "country": "JP", "language": "en", "published_at": "2023-05-05T01:54:56+07:00",
+                "summary": "Dòng một\nDòng hai", "topics": [marker, "học bổng"], "sentiment": "positive",
+            ], token: editor)
+        #expect(created.status == 201)
+        let id = try #require((try JSONSerialization.jsonObject(with: created.body) as? [String: Any])?["id"] as? String)
+        #expect(created.header("Location") == "/v1/media-entries/\(id)")
+        #expect(created.header("ETag") == "\"v1\"")
+        let fetched = try await server.get("/v1/media-entries/\(id)", token: editor)
+        #expect(fetched.header("ETag") == created.header("ETag"))
+        #expect(String(decoding: created.body, as: UTF8.self) == String(decoding: fetched.body, as: UTF8.self))
+        let entry = try #require(try await server.pool.withConnection { try await MediaRepository.find(UUID(text: id)!, on: $0) })
+        #expect(String(decoding: created.body, as: UTF8.self) == String(decoding: try JSONWriter.encode(entry), as: UTF8.self))
+        let audited = try await server.pool.query(
+            "SELECT after::text AS after FROM audit_events WHERE resource_type = 'media_entries' AND resource_id = \(id) AND action = 'create'")
+        #expect(audited.count == 1)
+        let after = try JSONSerialization.jsonObject(with: Data(try audited[0].decode("after", as: String.self).utf8)) as? NSDictionary
+        #expect(after == (try JSONSerialization.jsonObject(with: created.body) as? NSDictionary))
+    }
+
     /// A unit nests its officer (`officer.name` columns) and has dates: its GET and its list
     /// page are written from the rows, byte for byte as the model writes them.
     @Test func unitRowsAreWrittenAsTheModelWritesThem() async throws {

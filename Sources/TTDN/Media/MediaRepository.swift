@@ -75,11 +75,12 @@ enum MediaRepository: DeletableRepository {
         }
     }
 
-    /// Inserts one entry; a URL already recorded (also by a concurrent insert) throws `DuplicateURL`.
-    static func insert(
+    /// Inserts one entry and returns its row (which a `POST` answers with); a URL already
+    /// recorded (also by a concurrent insert) throws `DuplicateURL`.
+    static func insertRow(
         _ f: MediaFields, normalizedURL: String, response: MediaResponse, relatedUnitID: UUID?,
         recordedBy: UUID?, on connection: PQConnection
-    ) async throws -> MediaEntry {
+    ) async throws -> PQRows {
         let rows = try await connection.query(
             """
             INSERT INTO media_entries AS m (title, url, url_normalized, outlet, origin, country, language, published_at, captured_at,
@@ -93,11 +94,11 @@ enum MediaRepository: DeletableRepository {
             ON CONFLICT (url_normalized) DO NOTHING
             RETURNING \(MediaEntry.columns)
             """)
-        guard let row = rows.first else {
+        guard !rows.isEmpty else {
             let existing = try await connection.query("SELECT id FROM media_entries WHERE url_normalized = \(normalizedURL)")
             throw DuplicateURL(existingID: try existing.first?.decode("id", as: UUID.self))
         }
-        return try MediaEntry(row: row)
+        return rows
     }
 
     /// Applies a merge patch to `c`; absent fields stay, null clears. A URL another entry

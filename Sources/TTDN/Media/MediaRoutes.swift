@@ -65,16 +65,17 @@ struct MediaRoutes {
         return problem
     }
 
-    /// Inserts one entry (create and import); an editor's entry is of its own unit unless it
-    /// names one below it; a URL already recorded (also by a concurrent request) is a 409 naming it.
-    static func insert(_ fields: MediaFields, write: Write) async throws -> MediaEntry {
+    /// Inserts one entry (create and import) and returns its row; an editor's entry is of its own
+    /// unit unless it names one below it; a URL already recorded (also by a concurrent request)
+    /// is a 409 naming it.
+    static func insertRow(_ fields: MediaFields, write: Write) async throws -> PQRows {
         let normalized = try fields.normalizedURL()
         var unit = fields.relatedUnitID.value
         if unit == nil, let caller = write.principal, !caller.isAdmin { unit = caller.unitID }
         try await requireOwnUnit(unit, write: write)
         let response = try fields.newResponse()
         do {
-            return try await MediaRepository.insert(
+            return try await MediaRepository.insertRow(
                 fields, normalizedURL: normalized, response: response, relatedUnitID: unit,
                 recordedBy: write.principal?.tokenID, on: write.connection)
         } catch let duplicate as MediaRepository.DuplicateURL {
@@ -82,13 +83,18 @@ struct MediaRoutes {
         }
     }
 
+    static func insert(_ fields: MediaFields, write: Write) async throws -> MediaEntry {
+        try MediaEntry(row: try await insertRow(fields, write: write)[0])
+    }
+
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.caller.requireWriter("record media items")
         let body = try await JSONRequestBody.json(request)
         let fields = try body.input(MediaFields.self, creating: true)
-        return try await AuditedWrite.create(MediaRepository.self, request: request, context: context, pool: pool, body: body) { write in
-            try await Self.insert(fields, write: write)
-        }
+        // Answered from the inserted row, as a GET is.
+        return try await AuditedWrite.create(
+            MediaRepository.self, request: request, context: context, pool: pool, body: body,
+            row: { write in try await Self.insertRow(fields, write: write) })
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -85,10 +85,25 @@ package enum AuditedWrite {
         guard !rows.isEmpty else { throw Problem.notFound(noun) }
         let etag = Conditional.etag(version: try rows[0].decode("version"))
         if Conditional.notModified(request, etag: etag) { return Conditional.notModifiedResponse(etag: etag) }
-        let output = JSONWriter.Output()
-        output.bytes.reserveCapacity(1024)
-        try RowJSON.writeObjects(rows, 0..<1, to: output)
-        return JSONOutput.response(json: output.bytes, headers: [.eTag: etag])
+        return JSONOutput.response(json: try RowJSON.object(rows), headers: [.eTag: etag])
+    }
+
+    /// `POST` of a resource whose JSON is its row (`RowJSON`, as its `GET` is): `insert` returns
+    /// the created row, whose JSON is the answer and its audit row's `after`, with `Location` and
+    /// `ETag` from its `id` and `version`. Honours Idempotency-Key.
+    package static func create<R: ResourceRepository>(
+        _ repository: R.Type, request: Request, context: AppRequestContext, pool: PQPool, body: JSONRequestBody,
+        row insert: @escaping (Write) async throws -> PQRows
+    ) async throws -> Response {
+        try await Idempotency.run(request: request, context: context, pool: pool, body: body.bytes) { write in
+            let rows = try await R.explaining { try await insert(write) }
+            let id: String = try rows[0].decode("id")
+            let json = Data(try RowJSON.object(rows))
+            try await write.audit(AuditEntry(R.Resource.auditType, id: id, action: "create", beforeJSON: nil, afterJSON: json))
+            return StoredResponse.json(
+                encoded: json, status: .created,
+                headers: ["Location": "\(R.Resource.collectionPath)/\(id)", "ETag": Conditional.etag(version: try rows[0].decode("version"))])
+        }
     }
 
     /// 201 with `Location` and `ETag`; honours Idempotency-Key.

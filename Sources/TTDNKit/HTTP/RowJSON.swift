@@ -62,6 +62,14 @@ package enum RowJSON {
         }
     }
 
+    /// The first row of `rows` as one object (a resource's `GET` and `POST` answers).
+    package static func object(_ rows: PQRows) throws -> [UInt8] {
+        let output = JSONWriter.Output()
+        output.bytes.reserveCapacity(1024)
+        try writeObjects(rows, 0..<1, to: output)
+        return output.bytes
+    }
+
     /// The rows `range` of `rows`, each an object, separated by commas (no brackets).
     package static func writeObjects(_ rows: PQRows, _ range: Range<Int>, to output: JSONWriter.Output) throws {
         // Worked out once per prepared statement.
