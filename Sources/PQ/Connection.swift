@@ -179,11 +179,7 @@ public final class PQConnection: @unchecked Sendable {
         _ = try await thread.run { () -> PQRows in
             try self.checkLiveness()
             let queued = self.takeDeferred()
-            if !queued.isEmpty {
-                var answer: Result<PQRows, any Error>?
-                self.executeFlights([queued]) { _, result in answer = result }
-                _ = try answer!.get()
-            }
+            if !queued.isEmpty { _ = try Self.onlyAnswer { self.executeFlights([queued], answered: $0) } }
             guard !sql.utf8.contains(0) else {
                 throw PQError(kind: .invalidParameter, message: "script contains a NUL byte")
             }
@@ -268,8 +264,13 @@ public final class PQConnection: @unchecked Sendable {
     }
 
     private func executeOnThread(_ query: PQQuery) throws -> PQRows {
+        try Self.onlyAnswer { executeQueued([query], answer: $0) }
+    }
+
+    /// The answer of the one statement (or flight) `run` runs through the callback API.
+    private static func onlyAnswer(_ run: ((Int, Result<PQRows, any Error>) -> Void) -> Void) throws -> PQRows {
         var answer: Result<PQRows, any Error>?
-        executeQueued([query]) { _, result in answer = result }
+        run { _, result in answer = result }
         return try answer!.get()
     }
 
