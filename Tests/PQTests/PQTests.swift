@@ -429,8 +429,10 @@ struct PoolTests {
         // A waiter served before its deadline gets its connection, and later ones still time out.
         let served = try await pool.withConnection { _ in
             let waiting = Task { try await pool.query("SELECT 1 AS one").count }
-            // Waiting now, with a deadline 300 ms away; the connection comes back in 50.
-            try await Task.sleep(for: .milliseconds(50))
+            // Once it waits, with a deadline 300 ms away, the connection comes back at once (a
+            // fixed sleep here overslept the deadline on a loaded machine).
+            let deadline = clock.now + .seconds(10)
+            while pool.statistics.waiters == 0 && clock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
             return waiting
         }
         #expect(try await served.value == 1)
@@ -696,15 +698,15 @@ struct SharedLeaseTests {
     @Test func aStatementSharingItsFlightIsNotCancelledOnTheServerButItsTaskGivesUp() async throws {
         try await withBusyConnection { pool, observer, release in
             _ = try await observer.query("CREATE TABLE marks (n int)")
-            let slowSQL: PQQuery = "INSERT INTO marks SELECT 1 FROM pg_sleep(2)"
+            let slowSQL: PQQuery = "INSERT INTO marks SELECT 1 FROM pg_sleep(3)"
             let sleeper = try await startQueued(slowSQL, on: pool)
             let neighbour = try await startQueued("SELECT 2::int8 AS n", on: pool)
             try await release()
-            try await waitUntilTheServerRuns("INSERT INTO marks SELECT 1 FROM pg_sleep(2)", observer: observer)
+            try await waitUntilTheServerRuns("INSERT INTO marks SELECT 1 FROM pg_sleep(3)", observer: observer)
             sleeper.cancel()
             await #expect(throws: CancellationError.self) { try await sleeper.value }
             // The task has its answer while the server still runs its statement.
-            #expect(try await serverRuns("INSERT INTO marks SELECT 1 FROM pg_sleep(2)", observer: observer))
+            #expect(try await serverRuns("INSERT INTO marks SELECT 1 FROM pg_sleep(3)", observer: observer))
             #expect(try await neighbour.value[0].decode("n", as: Int.self) == 2)
             // It ran to its end and committed; the connection was closed: its task gave up on it.
             #expect(try await observer.query("SELECT n FROM marks").count == 1)
