@@ -83,6 +83,7 @@ struct MediaRoutes {
         }
     }
 
+    /// The same insert, the entry decoded from its row (import reports entries, not their JSON).
     static func insert(_ fields: MediaFields, write: Write) async throws -> MediaEntry {
         try MediaEntry(row: try await insertRow(fields, write: write)[0])
     }

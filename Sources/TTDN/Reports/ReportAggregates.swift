@@ -132,11 +132,13 @@ enum ReportAggregates {
             }
             count(&overall)
             let kind = try row.kind()
-            count(&kinds[position(of: kind, in: &kindPositions, &kinds) { (kind, Compliance()) }].compliance)
+            let kindPosition = position(of: kind, in: &kindPositions, &kinds) { (kind, Compliance()) }
+            count(&kinds[kindPosition].compliance)
             let parent = try row.parentID()
-            count(
-                &parents[try position(of: parent, in: &parentPositions, &parents) { (parent?.text ?? "", try row.parentName(), Compliance()) }]
-                    .compliance)
+            let parentPosition = try position(of: parent, in: &parentPositions, &parents) {
+                (parent?.text ?? "", try row.parentName(), Compliance())
+            }
+            count(&parents[parentPosition].compliance)
         }
         return ComplianceReport(
             periodId: period.id, dueOn: period.dueOn, closed: period.isClosed, overall: overall,

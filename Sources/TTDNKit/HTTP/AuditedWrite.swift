@@ -99,7 +99,7 @@ package enum AuditedWrite {
             let rows = try await R.explaining { try await insert(write) }
             let id: String = try rows[0].decode("id")
             let json = Data(try RowJSON.object(rows))
-            try await write.audit(AuditEntry(R.Resource.auditType, id: id, action: "create", beforeJSON: nil, afterJSON: json))
+            try await write.recordCreate(R.Resource.self, id: id, json: json)
             return StoredResponse.json(
                 encoded: json, status: .created,
                 headers: ["Location": "\(R.Resource.collectionPath)/\(id)", "ETag": Conditional.etag(version: try rows[0].decode("version"))])

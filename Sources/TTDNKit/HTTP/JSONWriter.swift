@@ -19,8 +19,8 @@ package enum JSONWriter {
     }
 
     /// A value that writes its own JSON instead of going through `Encoder`'s containers: a
-    /// string-keyed dictionary (its keys are data, not property names), or a small value that
-    /// answers list many times over (a generic container call per member cost more than the
+    /// string-keyed dictionary (its keys are data, not property names), or a small value that an
+    /// answer lists many times over (a generic container call per member cost more than the
     /// bytes). Its `Encodable` conformance must say the same (tests hold the two together).
     package protocol WritesItsOwnJSON {
         func writeJSON(to output: Output) throws

@@ -70,7 +70,12 @@ extension Write {
 
     /// Records the creation of `created`, whose representation `json` is already written.
     package func recordCreate<R: StoredResource>(_ created: R, json: Data) async throws {
-        try await audit(AuditEntry(R.auditType, id: created.id.text, action: "create", beforeJSON: nil, afterJSON: json))
+        try await recordCreate(R.self, id: created.id.text, json: json)
+    }
+
+    /// Records the creation of the `R` with this id, whose representation `json` is already written.
+    package func recordCreate<R: StoredResource>(_ type: R.Type, id: String, json: Data) async throws {
+        try await audit(AuditEntry(R.auditType, id: id, action: "create", beforeJSON: nil, afterJSON: json))
     }
 
     /// A savepoint around `body`: what it wrote is undone when it throws, the transaction goes on.
